@@ -103,6 +103,9 @@ pub struct OutModel {
     pub idem: Option<String>,
     /// The mapped target payload.
     pub payload: Value,
+    /// Set when this model is a new version of a record the target already holds (the scheme's
+    /// `on_change: update`): the sink updates that document instead of creating one.
+    pub replaces: Option<TargetRef>,
 }
 
 /// What became of one model in a write call.

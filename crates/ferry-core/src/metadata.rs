@@ -78,6 +78,17 @@ impl FieldMeta {
 pub enum ApiKind {
     Read,
     Write,
+    /// Both (a file format, say).
+    ReadWrite,
+}
+
+impl ApiKind {
+    pub fn reads(self) -> bool {
+        matches!(self, ApiKind::Read | ApiKind::ReadWrite)
+    }
+    pub fn writes(self) -> bool {
+        matches!(self, ApiKind::Write | ApiKind::ReadWrite)
+    }
 }
 
 /// Metadata of one API of one system.

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::diag::{Diagnostics, Invalid, Loc, did_you_mean};
 use crate::mapping::{Compiler, Expr, Mapping, Plan, SrcScope};
-use crate::metadata::{ApiKind, ApiMeta, FieldType};
+use crate::metadata::{ApiMeta, FieldType};
 use crate::yaml::{self, Kind, Node};
 
 /// What validation needs to know about the world: which connections exist, what system each is,
@@ -67,6 +67,20 @@ pub struct TargetSpec {
     pub filter: Option<Expr>,
     pub mapping: Mapping,
     pub meta: Option<ApiMeta>,
+    /// What to do when a record changes in the source after it was written.
+    pub on_change: OnChange,
+}
+
+/// Policy for a source record that changed (same key, new content) after it was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnChange {
+    /// Keep what the target holds; warn (the default: a posted bill is not silently altered).
+    #[default]
+    Skip,
+    /// Send the new version; the sink updates the document it wrote before.
+    Update,
+    /// Record the change as a failure for a person to look at.
+    Fail,
 }
 
 /// A validated, compiled scheme.
@@ -82,7 +96,8 @@ pub struct Scheme {
 
 const TOP_KEYS: [&str; 6] = ["name", "description", "source", "targets", "tables", "schedule"];
 const SOURCE_KEYS: [&str; 6] = ["connection", "api", "params", "window", "key", "where"];
-const TARGET_KEYS: [&str; 9] = ["connection", "api", "form", "batch", "options", "idempotency", "where", "mapping", "skip_when"];
+const TARGET_KEYS: [&str; 10] =
+    ["connection", "api", "form", "batch", "options", "idempotency", "on_change", "where", "mapping", "skip_when"];
 const TABLE_KEYS: [&str; 4] = ["inline", "file", "key", "value"];
 
 /// Default models per write call when the scheme does not say.
@@ -303,7 +318,7 @@ fn build_source(s: &Node, catalog: &dyn Catalog, tables: &BTreeSet<String>, d: &
     let sys = system_of(s, "source", catalog, d);
     let api = sys.as_ref().and_then(|(_, sys)| resolve_api(s, "source", sys, None, catalog, d));
     if let Some((api, Some(meta))) = &api {
-        if meta.kind != ApiKind::Read {
+        if !meta.kind.reads() {
             let loc = s.get("api").map_or(s.loc, |n| n.loc);
             d.push(loc, "source.api", format!("'{api}' ({}) writes data; a source needs a query API", meta.label));
         }
@@ -332,8 +347,9 @@ fn build_source(s: &Node, catalog: &dyn Catalog, tables: &BTreeSet<String>, d: &
         None => Map::new(),
     };
     let window = s.get("window").map(Node::to_json);
-    let mut compiler = Compiler { diags: d, source: meta.as_ref(), target: None, tables };
-    let scope = SrcScope::record(meta.is_some());
+    let fields_meta = with_fields(meta.as_ref());
+    let mut compiler = Compiler { diags: d, source: fields_meta, target: None, tables };
+    let scope = SrcScope::record(fields_meta.is_some());
     let key_node = s.get("key");
     let key = match key_node {
         None => {
@@ -365,6 +381,11 @@ fn build_source(s: &Node, catalog: &dyn Catalog, tables: &BTreeSet<String>, d: &
         filter,
         meta,
     })
+}
+
+/// Metadata that lists fields (an API without field metadata — a file — is not checked field by field).
+fn with_fields(m: Option<&ApiMeta>) -> Option<&ApiMeta> {
+    m.filter(|m| !m.fields.is_empty())
 }
 
 fn check_scalar_type(v: &Node, ty: FieldType, path: &str, label: &str, d: &mut Diagnostics) {
@@ -399,7 +420,7 @@ fn build_target(
     let api = sys.as_ref().and_then(|(_, sys)| resolve_api(t, path, sys, form.as_deref(), catalog, d));
     let meta = api.as_ref().and_then(|(_, m)| m.clone());
     if let (Some((api, _)), Some(m)) = (&api, &meta) {
-        if m.kind != ApiKind::Write {
+        if !m.kind.writes() {
             let loc = t.get("api").map_or(t.loc, |n| n.loc);
             d.push(loc, format!("{path}.api"), format!("'{api}' ({}) only reads data; a target needs a write API", m.label));
         }
@@ -438,7 +459,21 @@ fn build_target(
         None => Map::new(),
     };
     let idempotency = opt_str(t, "idempotency", path, d).map(str::to_owned);
-    let mut compiler = Compiler { diags: d, source: src_meta, target: meta.as_ref(), tables };
+    let on_change = match opt_str(t, "on_change", path, d) {
+        None | Some("skip") => OnChange::Skip,
+        Some("update") => OnChange::Update,
+        Some("fail") => OnChange::Fail,
+        Some(other) => {
+            let loc = t.get("on_change").map_or(t.loc, |n| n.loc);
+            d.push(loc, format!("{path}.on_change"), format!(
+                "expected skip, update or fail, found '{other}'{}",
+                did_you_mean(other, ["skip", "update", "fail"])
+            ));
+            OnChange::Skip
+        }
+    };
+    let src_meta = with_fields(src_meta);
+    let mut compiler = Compiler { diags: d, source: src_meta, target: with_fields(meta.as_ref()), tables };
     let filter = t.get("where").and_then(|w| compiler.expr(w, &format!("{path}.where"), &SrcScope::record(src_meta.is_some())));
     let mapping = match t.get("mapping") {
         None => {
@@ -470,5 +505,6 @@ fn build_target(
         filter,
         mapping: mapping?,
         meta,
+        on_change,
     })
 }

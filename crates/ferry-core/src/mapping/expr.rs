@@ -1,12 +1,13 @@
 //! Compiled expressions. Most mapping values are constants, plain paths or simple comparisons:
 //! those run directly on the JSON record. Everything else goes to the minijinja evaluator, compiled once.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use minijinja::Expression;
 use serde_json::Value;
 
-use super::functions::ENV;
+use super::functions::{ENV, NativeFn, native};
 use super::lex::{Tok, lex};
 use super::path::{Path, Step};
 use super::scope::Scope;
@@ -32,6 +33,10 @@ pub enum Expr {
     Not(Box<Expr>),
     Abs(Box<Expr>),
     Lookup { table: String, key: Box<Expr>, default: Option<Value> },
+    /// `x is empty`, on the JSON itself (no copy of a list just to look at its length).
+    IsEmpty(Box<Expr>),
+    /// One of Ferry's own functions, filters or tests, called without the evaluator.
+    Call { name: &'static str, f: NativeFn, args: Vec<Expr> },
     /// Anything else: evaluated by minijinja.
     Jinja(Arc<Expression<'static, 'static>>),
 }
@@ -60,8 +65,9 @@ impl Expr {
         match self {
             Expr::Const(_) | Expr::Path(_) => true,
             Expr::Cmp(a, _, b) | Expr::And(a, b) | Expr::Or(a, b) => a.is_fast() && b.is_fast(),
-            Expr::Not(a) | Expr::Abs(a) => a.is_fast(),
+            Expr::Not(a) | Expr::Abs(a) | Expr::IsEmpty(a) => a.is_fast(),
             Expr::Lookup { key, .. } => key.is_fast(),
+            Expr::Call { args, .. } => args.iter().all(Expr::is_fast),
             Expr::Jinja(_) => false,
         }
     }
@@ -81,8 +87,9 @@ impl Expr {
                 a.collect_paths(out);
                 b.collect_paths(out);
             }
-            Expr::Not(a) | Expr::Abs(a) => a.collect_paths(out),
+            Expr::Not(a) | Expr::Abs(a) | Expr::IsEmpty(a) => a.collect_paths(out),
             Expr::Lookup { key, .. } => key.collect_paths(out),
+            Expr::Call { args, .. } => args.iter().for_each(|a| a.collect_paths(out)),
             Expr::Jinja(e) => {
                 let mut names: Vec<String> = e.undeclared_variables(true).into_iter().collect();
                 names.sort();
@@ -108,12 +115,27 @@ impl Expr {
             .collect()
     }
 
+    /// Evaluate without copying when the value is a field of the record.
+    pub fn eval_cow<'v>(&self, scope: &Scope<'v>) -> Result<Cow<'v, Value>, EvalError> {
+        match self {
+            Expr::Path(p) => Ok(scope.get(p).map_or(Cow::Owned(Value::Null), Cow::Borrowed)),
+            other => other.eval(scope).map(Cow::Owned),
+        }
+    }
+
     /// Evaluate in a scope. A missing field reads as null.
     pub fn eval(&self, scope: &Scope<'_>) -> Result<Value, EvalError> {
         match self {
             Expr::Const(v) => Ok(v.clone()),
             Expr::Path(p) => Ok(scope.get(p).cloned().unwrap_or(Value::Null)),
-            Expr::Cmp(a, op, b) => Ok(Value::Bool(compare(&a.eval(scope)?, *op, &b.eval(scope)?))),
+            Expr::Cmp(a, op, b) => Ok(Value::Bool(compare(&*a.eval_cow(scope)?, *op, &*b.eval_cow(scope)?))),
+            Expr::IsEmpty(a) => Ok(Value::Bool(match &*a.eval_cow(scope)? {
+                Value::Null => true,
+                Value::String(s) => s.is_empty(),
+                Value::Array(v) => v.is_empty(),
+                Value::Object(m) => m.is_empty(),
+                _ => false,
+            })),
             // As in Jinja (and Python): the deciding operand itself, not a bool.
             Expr::And(a, b) => {
                 let l = a.eval(scope)?;
@@ -123,10 +145,10 @@ impl Expr {
                 let l = a.eval(scope)?;
                 if truthy(&l) { Ok(l) } else { b.eval(scope) }
             }
-            Expr::Not(a) => Ok(Value::Bool(!truthy(&a.eval(scope)?))),
+            Expr::Not(a) => Ok(Value::Bool(!truthy(&*a.eval_cow(scope)?))),
             Expr::Abs(a) => abs(a.eval(scope)?),
             Expr::Lookup { table, key, default } => {
-                let k = key.eval(scope)?;
+                let k = key.eval_cow(scope)?;
                 let t = scope.tables.get(table).ok_or_else(|| EvalError(format!("no table named '{table}'")))?;
                 let kt = json_key_text(&k).ok_or_else(|| {
                     EvalError(format!("lookup('{table}', …): the key is {}, expected a string or number", json_kind(&k)))
@@ -135,6 +157,15 @@ impl Expr {
                     Some(v) => Ok(v.clone()),
                     None => default.clone().ok_or_else(|| EvalError(format!("'{kt}' is not in table '{table}'"))),
                 }
+            }
+            Expr::Call { name, f, args } => {
+                let vals: Vec<minijinja::Value> =
+                    args.iter().map(|a| a.eval_cow(scope).map(|v| json_to_jinja(&v))).collect::<Result<_, _>>()?;
+                let out = f(&vals).map_err(|e| EvalError(runtime_message(&e)))?;
+                if out.is_undefined() {
+                    return Ok(Value::Null);
+                }
+                serde_json::to_value(&out).map_err(|e| EvalError(format!("{name}: cannot turn the result into JSON: {e}")))
             }
             Expr::Jinja(e) => {
                 let v = e.eval(scope.view()).map_err(|e| EvalError(runtime_message(&e)))?;
@@ -148,7 +179,22 @@ impl Expr {
 
     /// Evaluate as a condition (jinja truthiness).
     pub fn test(&self, scope: &Scope<'_>) -> Result<bool, EvalError> {
-        Ok(truthy(&self.eval(scope)?))
+        Ok(truthy(&*self.eval_cow(scope)?))
+    }
+}
+
+/// A JSON value as the evaluator's value (scalars directly, containers through serde).
+fn json_to_jinja(v: &Value) -> minijinja::Value {
+    match v {
+        Value::Null => minijinja::Value::from(()),
+        Value::Bool(b) => minijinja::Value::from(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => minijinja::Value::from(i),
+            (None, Some(u)) => minijinja::Value::from(u),
+            _ => minijinja::Value::from(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => minijinja::Value::from(s.as_str()),
+        other => minijinja::Value::from(minijinja::value::Serde(other)),
     }
 }
 
@@ -279,8 +325,59 @@ impl FastParser<'_> {
         }
         self.cmp()
     }
+    fn native_call(&self, name: &str, args: Vec<Expr>) -> Option<Expr> {
+        let f = native(name)?;
+        let name: &'static str = super::functions::FUNCTIONS.iter().chain(["empty"].iter()).find(|n| **n == name)?;
+        Some(Expr::Call { name, f, args })
+    }
+    /// `(a, b, …)` after a function or filter name; the `(` is already eaten.
+    fn call_args(&mut self) -> Option<Vec<Expr>> {
+        let mut args = Vec::new();
+        if self.eat_punct(")") {
+            return Some(args);
+        }
+        loop {
+            args.push(self.or_expr()?);
+            if self.eat_punct(")") {
+                return Some(args);
+            }
+            if !self.eat_punct(",") {
+                return None;
+            }
+        }
+    }
+    /// `atom (| filter(args)?)* (is [not] test)?` for Ferry's own filters and tests.
+    fn filtered(&mut self) -> Option<Expr> {
+        let mut e = self.atom()?;
+        while self.eat_punct("|") {
+            let Some(Tok::Ident(name)) = self.peek().cloned() else { return None };
+            self.pos += 1;
+            let mut args = vec![e];
+            if self.eat_punct("(") {
+                args.extend(self.call_args()?);
+            }
+            // Only Ferry's own filters run natively (`abs` and `round` as filters are minijinja's).
+            if !["date", "number", "substr", "pad_left"].contains(&name.as_str()) {
+                return None;
+            }
+            e = self.native_call(&name, args)?;
+        }
+        if self.eat_ident("is") {
+            let negate = self.eat_ident("not");
+            let Some(Tok::Ident(name)) = self.peek().cloned() else { return None };
+            if name != "empty" {
+                return None;
+            }
+            self.pos += 1;
+            e = Expr::IsEmpty(Box::new(e));
+            if negate {
+                e = Expr::Not(Box::new(e));
+            }
+        }
+        Some(e)
+    }
     fn cmp(&mut self) -> Option<Expr> {
-        let a = self.atom()?;
+        let a = self.filtered()?;
         let op = match self.peek() {
             Some(Tok::Punct("==")) => CmpOp::Eq,
             Some(Tok::Punct("!=")) => CmpOp::Ne,
@@ -291,7 +388,7 @@ impl FastParser<'_> {
             _ => return Some(a),
         };
         self.pos += 1;
-        let b = self.atom()?;
+        let b = self.filtered()?;
         Some(Expr::Cmp(Box::new(a), op, Box::new(b)))
     }
     fn literal(&mut self) -> Option<Value> {
@@ -335,7 +432,10 @@ impl FastParser<'_> {
                     let default = if self.eat_punct(",") { Some(self.literal()?) } else { None };
                     self.eat_punct(")").then(|| Expr::Lookup { table, key: Box::new(key), default })
                 }
-                _ => None,
+                name => {
+                    let args = self.call_args()?;
+                    self.native_call(name, args)
+                }
             };
         }
         if super::path::KEYWORDS.contains(&first.as_str()) {
@@ -395,7 +495,11 @@ mod tests {
         for src in ["goodsNo", "a.b[0]", "variQuan > 0", "status == 5 and not x", "abs(variQuan)", "lookup('wh', code)", "lookup('wh', code, 'X')", "-1.5", "'s'", "(a or b) and c"] {
             assert!(Expr::compile(src).unwrap().is_fast(), "{src}");
         }
-        for src in ["a | upper", "a + 1", "date(x)", "x is empty", "a in [1, 2]", "a ~ b"] {
+        for src in ["date(x)", "x | date", "x | date('%Y')", "x is empty", "x is not empty", "round(a * 1, 2)" ] {
+            let e = Expr::compile(src).unwrap();
+            assert!(matches!(e, Expr::Call { .. } | Expr::Not(_) | Expr::IsEmpty(_)) || !e.is_fast(), "{src}");
+        }
+        for src in ["a | upper", "a + 1", "a in [1, 2]", "a ~ b", "x | abs", "x is defined"] {
             assert!(!Expr::compile(src).unwrap().is_fast(), "{src}");
         }
     }
@@ -412,7 +516,17 @@ mod tests {
         assert_eq!(run("lookup('wh', s | lower, 'none')", rec.clone()).unwrap(), json!("none"));
         assert_eq!(run("lookup('wh', 'CK09')", rec.clone()).unwrap_err().0, "'CK09' is not in table 'wh'");
         assert_eq!(run("lines[0].q + 1", rec.clone()).unwrap(), json!(2));
-        assert_eq!(run("lines | length", rec).unwrap(), json!(1));
+        assert_eq!(run("lines | length", rec.clone()).unwrap(), json!(1));
+        // Native calls give what the evaluator gives.
+        let rec = json!({"d": "2024-05-01 10:00:00", "ms": 1714528800000_i64, "q": -2, "s": "盘点单编号", "n": 7, "e": [], "x": ""});
+        for src in ["d | date", "date(ms)", "date(ms, '%Y-%m-%d')", "abs(q)", "round(q / 3, 2)", "number('12.5')", "substr(s, 1, 2)", "s | substr(2)", "pad_left(n, 3)", "n | pad_left(4, '#')", "coalesce(x, none, s)", "e is empty", "s is not empty", "q < 0 and e is empty"] {
+            let fast = Expr::compile(src).unwrap();
+            let slow = Expr::Jinja(Arc::new(ENV.compile_expression_owned(src.to_owned()).unwrap()));
+            let root = Arc::new(rec.clone());
+            let tables = Arc::new(HashMap::new());
+            let scope = Scope::root(&root, &tables);
+            assert_eq!(fast.eval(&scope), slow.eval(&scope), "{src}");
+        }
     }
 
     #[test]

@@ -60,6 +60,42 @@ pub static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
+/// A function the compiler may call directly (without the evaluator) on plain values.
+pub type NativeFn = fn(&[JValue]) -> Result<JValue, Error>;
+
+/// Ferry's own functions, callable natively: same code as the evaluator runs, so same results.
+pub fn native(name: &str) -> Option<NativeFn> {
+    fn arg(a: &[JValue], i: usize) -> JValue {
+        a.get(i).cloned().unwrap_or(JValue::UNDEFINED)
+    }
+    fn int_arg(a: &[JValue], i: usize, what: &str) -> Result<Option<i64>, Error> {
+        match a.get(i) {
+            None => Ok(None),
+            Some(v) if v.is_undefined() || v.is_none() => Ok(None),
+            Some(v) => i64::try_from(v.clone()).map(Some).map_err(|_| err(format!("{what}: expected a whole number, got {v}"))),
+        }
+    }
+    Some(match name {
+        "date" => |a| date(arg(a, 0), a.get(1).and_then(JValue::as_str)),
+        "abs" => |a| abs(arg(a, 0)),
+        "round" => |a| round(arg(a, 0), int_arg(a, 1, "round")?.map(|d| d as i32)),
+        "number" => |a| number(arg(a, 0)),
+        "substr" => |a| {
+            let s = key_text(&arg(a, 0)).unwrap_or_default();
+            let start = int_arg(a, 1, "substr")?.unwrap_or(0).max(0) as usize;
+            let len = int_arg(a, 2, "substr")?.map(|n| n.max(0) as usize);
+            Ok(substr(&s, start, len))
+        },
+        "pad_left" => |a| {
+            let w = int_arg(a, 1, "pad_left")?.unwrap_or(0).max(0) as usize;
+            pad_left(arg(a, 0), w, a.get(2).and_then(JValue::as_str))
+        },
+        "coalesce" => |a| Ok(coalesce(Rest(a.to_vec()))),
+        "empty" => |a| Ok(JValue::from(is_empty(arg(a, 0)))),
+        _ => return None,
+    })
+}
+
 fn err(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, msg.into())
 }

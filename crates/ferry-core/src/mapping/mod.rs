@@ -104,9 +104,7 @@ impl Plan {
                 }
                 let mut out = Vec::with_capacity(arr.len());
                 for (i, v) in arr.iter().enumerate() {
-                    let mut via = p.steps.clone();
-                    via.push(path::Step::Index(i));
-                    let child = scope.child(v, via);
+                    let child = scope.child(v, &p.steps, i);
                     let keep = match filter {
                         Some(f) => f.test(&child).map_err(|e| item_err(MapError::at(path, e), i, from_text))?,
                         None => true,
@@ -153,7 +151,7 @@ fn eval_each_computed(
     let mut out = Vec::with_capacity(arr.len());
     for (i, v) in arr.iter().enumerate() {
         let root = Arc::new(v.clone());
-        let child = Scope { value: &root, parent: Some(scope), root: &root, via: Vec::new(), tables: scope.tables };
+        let child = Scope { value: &root, parent: Some(scope), root: &root, via: &[], via_index: None, tables: scope.tables };
         let keep = match filter {
             Some(f) => f.test(&child).map_err(|e| item_err(MapError::at(path, e), i, from_text))?,
             None => true,

@@ -18,19 +18,21 @@ pub struct Scope<'a> {
     pub parent: Option<&'a Scope<'a>>,
     /// The whole document this scope lives in (the source record, or the output model).
     pub root: &'a Arc<Value>,
-    /// Steps from the parent's value to this one (`each` path + item index); empty at the root.
-    pub via: Vec<Step>,
+    /// Steps from the parent's value to this one: the `each` path, then the item index (none at
+    /// the root). Borrowed, so that entering an item allocates nothing.
+    pub via: &'a [Step],
+    pub via_index: Option<usize>,
     pub tables: &'a Arc<Tables>,
 }
 
 impl<'a> Scope<'a> {
     pub fn root(root: &'a Arc<Value>, tables: &'a Arc<Tables>) -> Scope<'a> {
-        Scope { value: root, parent: None, root, via: Vec::new(), tables }
+        Scope { value: root, parent: None, root, via: &[], via_index: None, tables }
     }
 
-    /// A child scope for an item reached by `via` from this one.
-    pub fn child(&'a self, value: &'a Value, via: Vec<Step>) -> Scope<'a> {
-        Scope { value, parent: Some(self), root: self.root, via, tables: self.tables }
+    /// A child scope for item `index` of the list at `via` from this one.
+    pub fn child(&'a self, value: &'a Value, via: &'a [Step], index: usize) -> Scope<'a> {
+        Scope { value, parent: Some(self), root: self.root, via, via_index: Some(index), tables: self.tables }
     }
 
     /// Climb `up` levels; `None` if there are not that many.
@@ -48,15 +50,25 @@ impl<'a> Scope<'a> {
         path::get(s.value, &p.steps)
     }
 
-    /// Steps from the root to this scope's value.
+    /// Steps from this scope's root to its value (walking up while the parents share the root).
     fn abs_steps(&self) -> Vec<Step> {
         let mut levels = Vec::new();
         let mut s = Some(self);
         while let Some(sc) = s {
-            levels.push(&sc.via);
+            if !Arc::ptr_eq(sc.root, self.root) {
+                break;
+            }
+            levels.push(sc);
             s = sc.parent;
         }
-        levels.into_iter().rev().flatten().cloned().collect()
+        let mut steps = Vec::new();
+        for sc in levels.into_iter().rev() {
+            steps.extend(sc.via.iter().cloned());
+            if let Some(i) = sc.via_index {
+                steps.push(Step::Index(i));
+            }
+        }
+        steps
     }
 
     /// The evaluator's view of this scope (a map whose `parent` key climbs).
@@ -64,10 +76,10 @@ impl<'a> Scope<'a> {
         let mut levels = Vec::new();
         let mut s = Some(self);
         while let Some(sc) = s {
-            levels.push(sc.abs_steps());
+            levels.push((sc.root.clone(), sc.abs_steps()));
             s = sc.parent;
         }
-        JValue::from_object(ScopeView { root: self.root.clone(), levels: Arc::new(levels), depth: 0, tables: self.tables.clone() })
+        JValue::from_object(ScopeView { levels: Arc::new(levels), depth: 0, tables: self.tables.clone() })
     }
 }
 
@@ -143,9 +155,8 @@ impl Object for JsonView {
 /// The root object an expression is evaluated against.
 #[derive(Debug)]
 pub struct ScopeView {
-    root: Arc<Value>,
-    /// Absolute steps of each level, current first.
-    levels: Arc<Vec<Vec<Step>>>,
+    /// Each level's document and the steps to its value within it, current first.
+    levels: Arc<Vec<(Arc<Value>, Vec<Step>)>>,
     depth: usize,
     tables: Arc<Tables>,
 }
@@ -164,7 +175,6 @@ impl Object for ScopeView {
         if key == "parent" {
             return (self.depth + 1 < self.levels.len()).then(|| {
                 JValue::from_object(ScopeView {
-                    root: self.root.clone(),
                     levels: self.levels.clone(),
                     depth: self.depth + 1,
                     tables: self.tables.clone(),
@@ -174,13 +184,15 @@ impl Object for ScopeView {
         if key == TABLES_VAR {
             return Some(JValue::from_object(TablesHandle(self.tables.clone())));
         }
-        let mut steps = self.levels[self.depth].clone();
+        let (root, base) = &self.levels[self.depth];
+        let mut steps = base.clone();
         steps.push(Step::Key(key.to_owned()));
-        let v = path::get(&self.root, &steps)?;
-        Some(to_jinja(&self.root, steps, v))
+        let v = path::get(root, &steps)?;
+        Some(to_jinja(root, steps, v))
     }
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        match path::get(&self.root, &self.levels[self.depth]) {
+        let (root, base) = &self.levels[self.depth];
+        match path::get(root, base) {
             Some(Value::Object(m)) => Enumerator::Values(m.keys().map(|k| JValue::from(k.as_str())).collect()),
             _ => Enumerator::Empty,
         }

@@ -1,0 +1,718 @@
+//! One run of a scheme: the pipeline and the ledger protocol.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Instant;
+
+use ferry_connectors::{SinkContext, SourceContext};
+use ferry_core::connector::{ConnectorError, ErrorClass, OutModel, Page, Sink, TargetRef, WriteOutcome};
+use ferry_core::hash::content_hash;
+use ferry_core::mapping::expr::{json_key_text, text_of};
+use ferry_core::mapping::{Mapped, Scope, Tables};
+use ferry_core::scheme::{Scheme, TargetSpec};
+use ferry_store::{LedgerEntry, LedgerFilter, LedgerState, RunCounts, RunKind, RunStatus};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::budget::StoreBudget;
+use crate::decide::{Decision, SkipReason, decide};
+use crate::{Engine, EngineError, Job, Progress, RunReport};
+
+/// How many failures a report lists.
+const REPORT_FAILURES: usize = 20;
+/// How many warnings a report keeps.
+const REPORT_WARNINGS: usize = 50;
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// A record mapped for one target, waiting in that target's batch.
+struct Pending {
+    entry: LedgerEntry,
+    model: OutModel,
+    page: u64,
+}
+
+struct TargetRun<'s> {
+    spec: &'s TargetSpec,
+    sink: Arc<dyn Sink>,
+    batch: usize,
+    pending: Vec<Pending>,
+    /// Keys in `pending`: a key seen twice in one run is not written twice.
+    pending_keys: HashSet<String>,
+}
+
+/// A fetched page whose checkpoint waits for its records to settle.
+struct PageTrack {
+    seq: u64,
+    checkpoint: Value,
+    outstanding: usize,
+}
+
+/// One record's result in a write.
+enum ItemResult {
+    Written(TargetRef),
+    Failed(String),
+    InDoubt(String),
+}
+
+/// What a preview shows for one record and target.
+#[derive(Debug, Clone)]
+pub struct PreviewItem {
+    pub target: String,
+    pub key: String,
+    /// The mapped model, or why there is none.
+    pub outcome: Result<Value, String>,
+}
+
+struct RunCtx<'a> {
+    engine: &'a Engine,
+    job: &'a Job<'a>,
+    run_id: i64,
+    counts: RunCounts,
+    warnings: Vec<String>,
+    failures: Vec<(String, String, String)>,
+    progress: &'a dyn Progress,
+}
+
+impl RunCtx<'_> {
+    fn warn(&mut self, msg: String) {
+        tracing::warn!(scheme = self.job.id, "{msg}");
+        self.progress.warn(&msg);
+        if self.warnings.len() < REPORT_WARNINGS {
+            self.warnings.push(msg);
+        }
+    }
+    fn failed(&mut self, target: &str, key: &str, msg: &str) {
+        self.counts.failed += 1;
+        if self.failures.len() < REPORT_FAILURES {
+            self.failures.push((target.to_owned(), key.to_owned(), msg.to_owned()));
+        }
+    }
+    fn entry(&self, target: &str, key: &str, hash: &str, prev: Option<&LedgerEntry>) -> LedgerEntry {
+        let now = now_ms();
+        LedgerEntry {
+            scheme: self.job.id.to_owned(),
+            target: target.to_owned(),
+            key: key.to_owned(),
+            hash: hash.to_owned(),
+            state: LedgerState::New,
+            idem_key: prev.and_then(|p| p.idem_key.clone()),
+            target_id: prev.and_then(|p| p.target_id.clone()),
+            target_number: prev.and_then(|p| p.target_number.clone()),
+            attempts: prev.map_or(0, |p| p.attempts),
+            last_error: None,
+            run_id: Some(self.run_id),
+            created_at: prev.map_or(now, |p| p.created_at),
+            updated_at: now,
+        }
+    }
+}
+
+/// The record's key as text, or why it has none.
+pub(crate) fn record_key(scheme: &Scheme, record: &Arc<Value>, tables: &Arc<Tables>) -> Result<String, String> {
+    let scope = Scope::root(record, tables);
+    let v = scheme.source.key.eval(&scope).map_err(|e| e.to_string())?;
+    let k = json_key_text(&v).unwrap_or_else(|| text_of(&v));
+    if k.is_empty() {
+        return Err(format!("the record has no key ('{}' is empty)", scheme.source.key_text));
+    }
+    Ok(k)
+}
+
+fn passes_source(scheme: &Scheme, record: &Arc<Value>, tables: &Arc<Tables>) -> Result<bool, String> {
+    match &scheme.source.filter {
+        None => Ok(true),
+        Some(f) => f.test(&Scope::root(record, tables)).map_err(|e| format!("source.where: {}", e.0)),
+    }
+}
+
+impl Engine {
+    /// Run a scheme to the end of its source (or a fatal error). Record failures do not fail the
+    /// run: they are in the ledger and in the report.
+    pub async fn run(&self, job: &Job<'_>, progress: &dyn Progress) -> Result<RunReport, EngineError> {
+        let started = Instant::now();
+        self.store.upsert_scheme(job.id, job.definition).await?;
+        let run_id = self.store.start_run(job.id, RunKind::Run).await?;
+        let mut ctx = RunCtx { engine: self, job, run_id, counts: RunCounts::default(), warnings: Vec::new(), failures: Vec::new(), progress };
+        let result = self.run_inner(&mut ctx).await;
+        let (status, error) = match &result {
+            Ok(()) if ctx.counts.failed > 0 => (RunStatus::Partial, None),
+            Ok(()) => (RunStatus::Succeeded, None),
+            Err(EngineError::Connector { error, .. }) if error.class == ErrorClass::Quota => {
+                (RunStatus::QuotaExhausted, Some(result.as_ref().err().map(ToString::to_string).unwrap_or_default()))
+            }
+            Err(e) => (RunStatus::Failed, Some(e.to_string())),
+        };
+        self.store.finish_run(run_id, status, &ctx.counts, error.as_deref()).await?;
+        tracing::info!(scheme = job.id, run_id, status = status.as_str(), fetched = ctx.counts.fetched, written = ctx.counts.written, failed = ctx.counts.failed, "run finished");
+        Ok(RunReport {
+            run_id,
+            status,
+            counts: ctx.counts,
+            elapsed: started.elapsed(),
+            warnings: ctx.warnings,
+            failures: ctx.failures,
+            error,
+        })
+    }
+
+    async fn run_inner(&self, ctx: &mut RunCtx<'_>) -> Result<(), EngineError> {
+        let job = ctx.job;
+        let scheme = job.scheme;
+        let tables = crate::tables::load(scheme, job.base_dir).map_err(|e| EngineError::Config(e.to_string()))?;
+        let budget = Arc::new(StoreBudget { store: self.store.clone(), connections: self.connections.by_name.values().cloned().collect() });
+
+        // Targets and their sinks.
+        let mut targets = Vec::with_capacity(scheme.targets.len());
+        for spec in &scheme.targets {
+            let conn = self.connection(&spec.connection).await?;
+            let sink = conn
+                .sink(SinkContext { spec, budget: budget.clone(), base_dir: job.base_dir.to_path_buf() })
+                .await
+                .map_err(|error| EngineError::Connector { connection: spec.connection.clone(), error })?;
+            let batch = spec.batch.min(sink.max_batch()).max(1);
+            targets.push(TargetRun { spec, sink, batch, pending: Vec::new(), pending_keys: HashSet::new() });
+        }
+
+        // A previous run that died mid-write left rows in flight: settle them before anything else.
+        let n = self.store.ledger_in_flight_to_in_doubt(job.id).await?;
+        if n > 0 {
+            ctx.warn(format!("{n} record(s) were being written when an earlier run stopped; asking the target about them"));
+        }
+        for t in &targets {
+            self.reconcile_in_doubt(ctx, t).await?;
+        }
+
+        // The source, fetching ahead in its own task.
+        let conn = self.connection(&scheme.source.connection).await?;
+        let resume = self.store.load_checkpoint(job.id).await?;
+        let source_conn = scheme.source.connection.clone();
+        let mut source = conn
+            .source(SourceContext { spec: &scheme.source, resume, budget: budget.clone(), base_dir: job.base_dir.to_path_buf(), now: jiff::Timestamp::now() })
+            .await
+            .map_err(|error| EngineError::Connector { connection: source_conn.clone(), error })?;
+        let (tx, mut rx) = mpsc::channel::<Result<Page, ConnectorError>>(2);
+        let settings = self.settings.clone();
+        let fetcher = tokio::spawn(async move {
+            let mut attempt = 0;
+            loop {
+                match source.next_page().await {
+                    Ok(Some(p)) => {
+                        attempt = 0;
+                        if tx.send(Ok(p)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(None) => return,
+                    Err(e) if e.class.is_retryable() && attempt < settings.retries => {
+                        let wait = e.retry_after.unwrap_or_else(|| ferry_connectors::limit::backoff(attempt, settings.retry_base, settings.retry_max));
+                        tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %e, "page fetch failed; retrying");
+                        attempt += 1;
+                        tokio::time::sleep(wait).await;
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                }
+            }
+        });
+
+        let mut pages: VecDeque<PageTrack> = VecDeque::new();
+        let mut seq = 0u64;
+        let mut outcome = Ok(());
+        while let Some(msg) = rx.recv().await {
+            let page = match msg {
+                Ok(p) => p,
+                Err(error) => {
+                    outcome = Err(EngineError::Connector { connection: source_conn.clone(), error });
+                    break;
+                }
+            };
+            seq += 1;
+            for w in &page.warnings {
+                ctx.warn(format!("source: {w}"));
+            }
+            let outstanding = self.process_page(ctx, scheme, &tables, &mut targets, page.records, seq).await?;
+            pages.push_back(PageTrack { seq, checkpoint: page.checkpoint, outstanding });
+            for ti in 0..targets.len() {
+                if targets[ti].pending.len() >= targets[ti].batch {
+                    self.flush(ctx, &mut targets[ti], &mut pages).await?;
+                }
+            }
+            self.commit_settled(job.id, &mut pages).await?;
+            ctx.progress.update(&ctx.counts);
+        }
+        fetcher.abort();
+        // Whatever is still batched is written even when the source stopped with an error: those
+        // records were fetched and checked, and their checkpoint may then be committed.
+        for t in targets.iter_mut() {
+            while !t.pending.is_empty() {
+                self.flush(ctx, t, &mut pages).await?;
+            }
+        }
+        self.commit_settled(job.id, &mut pages).await?;
+        ctx.progress.update(&ctx.counts);
+        outcome
+    }
+
+    /// Commit the checkpoint of the longest prefix of pages whose records are all settled.
+    async fn commit_settled(&self, id: &str, pages: &mut VecDeque<PageTrack>) -> Result<(), EngineError> {
+        let mut last = None;
+        while pages.front().is_some_and(|p| p.outstanding == 0) {
+            last = pages.pop_front();
+        }
+        if let Some(p) = last {
+            self.store.save_checkpoint(id, &p.checkpoint).await?;
+            tracing::debug!(page = p.seq, "checkpoint committed");
+        }
+        Ok(())
+    }
+
+    /// Check and map one page; returns how many of its records wait in batches.
+    async fn process_page(
+        &self,
+        ctx: &mut RunCtx<'_>,
+        scheme: &Scheme,
+        tables: &Arc<Tables>,
+        targets: &mut [TargetRun<'_>],
+        records: Vec<Value>,
+        seq: u64,
+    ) -> Result<usize, EngineError> {
+        ctx.counts.fetched += records.len() as u64;
+        // Key, hash and source filter of each record.
+        let mut rows: Vec<(String, String, Arc<Value>, Result<bool, String>)> = Vec::with_capacity(records.len());
+        let mut seen = HashSet::with_capacity(records.len());
+        for (i, r) in records.into_iter().enumerate() {
+            let record = Arc::new(r);
+            let key = match record_key(scheme, &record, tables) {
+                Ok(k) => k,
+                Err(msg) => {
+                    let msg = format!("page {seq}, record {}: {msg}", i + 1);
+                    ctx.failed("*", "", &msg);
+                    ctx.warn(msg);
+                    continue;
+                }
+            };
+            if !seen.insert(key.clone()) {
+                ctx.warn(format!("key '{key}' came twice in one page; the second copy is ignored"));
+                continue;
+            }
+            let hash = content_hash(&record);
+            let pass = passes_source(scheme, &record, tables);
+            rows.push((key, hash, record, pass));
+        }
+        let keys: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+        let mut outstanding = 0;
+        let mut settled: Vec<LedgerEntry> = Vec::new();
+        for t in targets.iter_mut() {
+            let existing: HashMap<String, LedgerEntry> =
+                self.store.ledger_get(ctx.job.id, &t.spec.name, &keys).await?.into_iter().map(|e| (e.key.clone(), e)).collect();
+            for (key, hash, record, pass) in &rows {
+                let prev = existing.get(key);
+                if t.pending_keys.contains(key) {
+                    ctx.counts.skipped += 1;
+                    continue;
+                }
+                let passes = match pass {
+                    Ok(p) => *p,
+                    Err(msg) => {
+                        let mut e = ctx.entry(&t.spec.name, key, hash, prev);
+                        e.attempts += 1;
+                        fail_entry(&mut e, msg.clone(), ctx.engine.settings.max_attempts);
+                        ctx.failed(&t.spec.name, key, msg);
+                        settled.push(e);
+                        continue;
+                    }
+                };
+                let passes = passes
+                    && match &t.spec.filter {
+                        None => true,
+                        Some(f) => match f.test(&Scope::root(record, tables)) {
+                            Ok(b) => b,
+                            Err(err) => {
+                                let msg = format!("targets.{}.where: {}", t.spec.name, err.0);
+                                let mut e = ctx.entry(&t.spec.name, key, hash, prev);
+                                e.attempts += 1;
+                        fail_entry(&mut e, msg.clone(), ctx.engine.settings.max_attempts);
+                                ctx.failed(&t.spec.name, key, &msg);
+                                settled.push(e);
+                                continue;
+                            }
+                        },
+                    };
+                let decision = decide(prev, hash, passes, t.spec.on_change);
+                if decision == Decision::FailChanged {
+                    let number = prev.and_then(|p| p.target_number.clone().or(p.idem_key.clone())).unwrap_or_default();
+                    let msg = format!("changed in the source after it was written as {number} (on_change: fail)");
+                    let mut e = ctx.entry(&t.spec.name, key, hash, prev);
+                    e.attempts += 1;
+                    fail_entry(&mut e, msg.clone(), ctx.engine.settings.max_attempts);
+                    ctx.failed(&t.spec.name, key, &msg);
+                    settled.push(e);
+                    continue;
+                }
+                let replaces = (decision == Decision::Update)
+                    .then(|| prev.map(|p| TargetRef { target_id: p.target_id.clone(), number: p.target_number.clone() }))
+                    .flatten();
+                match decision {
+                    Decision::FailChanged => {}
+                    Decision::Skip(reason) => {
+                        match reason {
+                            SkipReason::StillFiltered => ctx.counts.filtered += 1,
+                            SkipReason::ChangedAfterWrite => {
+                                ctx.counts.skipped += 1;
+                                let number = prev.and_then(|p| p.target_number.clone().or(p.idem_key.clone())).unwrap_or_default();
+                                ctx.warn(format!(
+                                    "{}: '{key}' changed in the source after it was written as {number}; kept the written version (policy: skip)",
+                                    t.spec.name
+                                ));
+                            }
+                            _ => ctx.counts.skipped += 1,
+                        }
+                    }
+                    Decision::Filter => {
+                        let mut e = ctx.entry(&t.spec.name, key, hash, prev);
+                        e.state = LedgerState::Filtered;
+                        settled.push(e);
+                        ctx.counts.filtered += 1;
+                    }
+                    Decision::Write | Decision::Update => match t.spec.mapping.apply(record, tables) {
+                        Ok(Mapped::Skipped) => {
+                            let mut e = ctx.entry(&t.spec.name, key, hash, prev);
+                            e.state = LedgerState::Filtered;
+                            e.last_error = Some(format!("targets.{}.skip_when held", t.spec.name));
+                            settled.push(e);
+                            ctx.counts.filtered += 1;
+                        }
+                        Ok(Mapped::Model(payload)) => {
+                            let idem = t.spec.idempotency.as_ref().and_then(|f| payload.get(f)).and_then(json_key_text);
+                            if t.spec.idempotency.is_some() && idem.as_deref().is_none_or(str::is_empty) {
+                                let msg = format!("targets.{}.mapping.{}: the idempotency key is empty", t.spec.name, t.spec.idempotency.as_deref().unwrap_or(""));
+                                let mut e = ctx.entry(&t.spec.name, key, hash, prev);
+                                e.attempts += 1;
+                        fail_entry(&mut e, msg.clone(), ctx.engine.settings.max_attempts);
+                                ctx.failed(&t.spec.name, key, &msg);
+                                settled.push(e);
+                                continue;
+                            }
+                            let mut e = ctx.entry(&t.spec.name, key, hash, prev);
+                            e.idem_key = idem.clone();
+                            t.pending_keys.insert(key.clone());
+                            t.pending.push(Pending { entry: e, model: OutModel { key: key.clone(), idem, payload, replaces }, page: seq });
+                            outstanding += 1;
+                        }
+                        Err(err) => {
+                            let msg = format!("record {key}: {err}");
+                            let mut e = ctx.entry(&t.spec.name, key, hash, prev);
+                            e.attempts += 1;
+                        fail_entry(&mut e, msg.clone(), ctx.engine.settings.max_attempts);
+                            ctx.failed(&t.spec.name, key, &msg);
+                            settled.push(e);
+                        }
+                    },
+                }
+            }
+        }
+        if !settled.is_empty() {
+            self.store.ledger_put(&settled).await?;
+        }
+        Ok(outstanding)
+    }
+
+    /// Write one batch of a target: mark in flight, send, record each result.
+    async fn flush(&self, ctx: &mut RunCtx<'_>, t: &mut TargetRun<'_>, pages: &mut VecDeque<PageTrack>) -> Result<(), EngineError> {
+        let n = t.pending.len().min(t.batch);
+        let mut items: Vec<Pending> = t.pending.drain(..n).collect();
+        for it in &items {
+            t.pending_keys.remove(&it.entry.key);
+        }
+        let now = now_ms();
+        for it in items.iter_mut() {
+            it.entry.state = LedgerState::InFlight;
+            it.entry.attempts += 1;
+            it.entry.run_id = Some(ctx.run_id);
+            it.entry.updated_at = now;
+        }
+        let marked: Vec<LedgerEntry> = items.iter().map(|i| i.entry.clone()).collect();
+        self.store.ledger_put(&marked).await?;
+
+        let models: Vec<OutModel> = items.iter().map(|i| i.model.clone()).collect();
+        let (results, fatal) = self.write_with_retry(&*t.sink, &models).await;
+
+        let now = now_ms();
+        let max = self.settings.max_attempts;
+        let mut entries = Vec::with_capacity(items.len());
+        for (it, res) in items.iter_mut().zip(results) {
+            let e = &mut it.entry;
+            e.updated_at = now;
+            match res {
+                ItemResult::Written(r) => {
+                    e.state = LedgerState::Written;
+                    e.target_id = r.target_id;
+                    e.target_number = r.number.or_else(|| e.idem_key.clone());
+                    e.last_error = None;
+                    ctx.counts.written += 1;
+                }
+                ItemResult::Failed(msg) => {
+                    fail_entry(e, msg.clone(), max);
+                    ctx.failed(&t.spec.name, &e.key, &msg);
+                }
+                ItemResult::InDoubt(msg) => {
+                    e.state = LedgerState::InDoubt;
+                    e.last_error = Some(msg.clone());
+                    ctx.failed(&t.spec.name, &e.key, &msg);
+                }
+            }
+            entries.push(e.clone());
+        }
+        self.store.ledger_put(&entries).await?;
+        for it in &items {
+            if let Some(p) = pages.iter_mut().find(|p| p.seq == it.page) {
+                p.outstanding -= 1;
+            }
+        }
+        ctx.progress.update(&ctx.counts);
+        match fatal {
+            Some(error) => Err(EngineError::Connector { connection: t.spec.connection.clone(), error }),
+            None => Ok(()),
+        }
+    }
+
+    /// Send a batch, retrying transient failures and reconciling in-doubt ones; never resends a
+    /// model without first asking the target whether it already holds it.
+    async fn write_with_retry(&self, sink: &dyn Sink, models: &[OutModel]) -> (Vec<ItemResult>, Option<ConnectorError>) {
+        let mut results: Vec<Option<ItemResult>> = (0..models.len()).map(|_| None).collect();
+        let mut todo: Vec<usize> = (0..models.len()).collect();
+        let mut attempt = 0u32;
+        let mut fatal = None;
+        while !todo.is_empty() {
+            let batch: Vec<OutModel> = todo.iter().map(|&i| models[i].clone()).collect();
+            match sink.write(&batch).await {
+                Ok(outs) if outs.len() == batch.len() => {
+                    let mut dup: Vec<(usize, String, String)> = Vec::new();
+                    for (&i, out) in todo.iter().zip(outs) {
+                        results[i] = Some(match out {
+                            WriteOutcome::Written { target_id, number } => ItemResult::Written(TargetRef { target_id, number }),
+                            WriteOutcome::Failed { error, duplicate: true } => {
+                                match &models[i].idem {
+                                    Some(k) => dup.push((i, k.clone(), error.message.clone())),
+                                    None => {}
+                                }
+                                ItemResult::Failed(error.message)
+                            }
+                            WriteOutcome::Failed { error, .. } => ItemResult::Failed(error.message),
+                        });
+                    }
+                    // "Already exists": written by us earlier (then it is ours), or a number clash.
+                    if !dup.is_empty() {
+                        let keys: Vec<String> = dup.iter().map(|d| d.1.clone()).collect();
+                        match self.lookup_chunked(sink, &keys).await {
+                            Ok(found) => {
+                                for (i, k, msg) in dup {
+                                    results[i] = Some(match found.get(&k) {
+                                        Some(r) => ItemResult::Written(r.clone()),
+                                        None => ItemResult::Failed(msg),
+                                    });
+                                }
+                            }
+                            Err(e) => {
+                                for (i, _, msg) in dup {
+                                    results[i] = Some(ItemResult::InDoubt(format!("{msg}; and asking the target failed: {e}")));
+                                }
+                            }
+                        }
+                    }
+                    todo.clear();
+                }
+                Ok(outs) => {
+                    let msg = format!("the target answered {} results for {} models", outs.len(), batch.len());
+                    for &i in &todo {
+                        results[i] = Some(ItemResult::InDoubt(msg.clone()));
+                    }
+                    todo.clear();
+                }
+                Err(e) if e.class == ErrorClass::Transient && attempt < self.settings.retries => {
+                    let wait = e.retry_after.unwrap_or_else(|| ferry_connectors::limit::backoff(attempt, self.settings.retry_base, self.settings.retry_max));
+                    tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %e, "batch write failed before it was sent; retrying");
+                    attempt += 1;
+                    tokio::time::sleep(wait).await;
+                }
+                Err(e) if e.class == ErrorClass::Unknown => {
+                    // The batch may or may not have been applied: ask before resending anything.
+                    tracing::warn!(error = %e, "batch write outcome unknown; reconciling");
+                    let keyed: Vec<usize> = todo.iter().copied().filter(|&i| models[i].idem.is_some()).collect();
+                    for &i in todo.iter().filter(|&&i| models[i].idem.is_none()) {
+                        results[i] = Some(ItemResult::InDoubt(format!("{}; this target has no idempotency key to check", e.message)));
+                    }
+                    let keys: Vec<String> = keyed.iter().filter_map(|&i| models[i].idem.clone()).collect();
+                    match self.lookup_chunked(sink, &keys).await {
+                        Ok(found) => {
+                            let mut again = Vec::new();
+                            for i in keyed {
+                                match models[i].idem.as_ref().and_then(|k| found.get(k)) {
+                                    Some(r) => results[i] = Some(ItemResult::Written(r.clone())),
+                                    None => again.push(i),
+                                }
+                            }
+                            if attempt < self.settings.retries {
+                                attempt += 1;
+                                todo = again;
+                            } else {
+                                for i in again {
+                                    results[i] = Some(ItemResult::Failed(format!("{} (not found in the target after {attempt} tries)", e.message)));
+                                }
+                                todo.clear();
+                            }
+                        }
+                        Err(le) => {
+                            for i in keyed {
+                                results[i] = Some(ItemResult::InDoubt(format!("{}; and asking the target failed: {le}", e.message)));
+                            }
+                            todo.clear();
+                        }
+                    }
+                }
+                Err(e) if e.class == ErrorClass::Business => {
+                    for &i in &todo {
+                        results[i] = Some(ItemResult::Failed(e.message.clone()));
+                    }
+                    todo.clear();
+                }
+                Err(e) => {
+                    // Auth, quota, config, or transient retries exhausted: nothing was applied; stop the run.
+                    for &i in &todo {
+                        results[i] = Some(ItemResult::Failed(e.message.clone()));
+                    }
+                    todo.clear();
+                    fatal = Some(e);
+                }
+            }
+        }
+        (results.into_iter().map(|r| r.unwrap_or_else(|| ItemResult::InDoubt("no result".into()))).collect(), fatal)
+    }
+
+    async fn lookup_chunked(&self, sink: &dyn Sink, keys: &[String]) -> Result<HashMap<String, TargetRef>, ConnectorError> {
+        let mut found = HashMap::new();
+        for chunk in keys.chunks(self.settings.lookup_chunk.max(1)) {
+            let mut attempt = 0;
+            loop {
+                match sink.lookup(chunk).await {
+                    Ok(m) => {
+                        found.extend(m);
+                        break;
+                    }
+                    Err(e) if e.class.is_retryable() && attempt < self.settings.retries => {
+                        tokio::time::sleep(ferry_connectors::limit::backoff(attempt, self.settings.retry_base, self.settings.retry_max)).await;
+                        attempt += 1;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Ask the target about every in-doubt record of one target: found → written; not found →
+    /// failed (written again when the source returns it or on `ferry retry`).
+    async fn reconcile_in_doubt(&self, ctx: &mut RunCtx<'_>, t: &TargetRun<'_>) -> Result<(), EngineError> {
+        let rows = self
+            .store
+            .ledger_list(&LedgerFilter { scheme: ctx.job.id.to_owned(), target: Some(t.spec.name.clone()), state: Some(LedgerState::InDoubt), key: None, limit: 0, offset: 0 })
+            .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<String> = rows.iter().filter_map(|r| r.idem_key.clone()).collect();
+        let found = match self.lookup_chunked(&*t.sink, &keys).await {
+            Ok(f) => f,
+            Err(e) => {
+                ctx.warn(format!("{}: {} record(s) stay in doubt: asking the target failed: {e}", t.spec.name, rows.len()));
+                return Ok(());
+            }
+        };
+        let now = now_ms();
+        let mut settled = Vec::new();
+        let (mut written, mut missing) = (0, 0);
+        for mut r in rows {
+            let Some(k) = r.idem_key.clone() else { continue };
+            r.updated_at = now;
+            r.run_id = Some(ctx.run_id);
+            match found.get(&k) {
+                Some(tr) => {
+                    r.state = LedgerState::Written;
+                    r.target_id = tr.target_id.clone();
+                    r.target_number = tr.number.clone().or(Some(k));
+                    r.last_error = None;
+                    written += 1;
+                }
+                None => {
+                    r.state = LedgerState::Failed;
+                    r.last_error = Some("an earlier write was interrupted and the target does not hold it: it will be written again".into());
+                    missing += 1;
+                }
+            }
+            settled.push(r);
+        }
+        self.store.ledger_put(&settled).await?;
+        ctx.warn(format!("{}: reconciled in-doubt records: {written} found in the target (written), {missing} not found (to write again)", t.spec.name));
+        Ok(())
+    }
+
+    /// Fetch, check and map without writing anything: what a run would send.
+    pub async fn preview(&self, job: &Job<'_>, limit: usize) -> Result<(Vec<PreviewItem>, Vec<String>), EngineError> {
+        let scheme = job.scheme;
+        let tables = crate::tables::load(scheme, job.base_dir).map_err(|e| EngineError::Config(e.to_string()))?;
+        let budget = Arc::new(StoreBudget { store: self.store.clone(), connections: self.connections.by_name.values().cloned().collect() });
+        let conn = self.connection(&scheme.source.connection).await?;
+        let mut source = conn
+            .source(SourceContext { spec: &scheme.source, resume: None, budget, base_dir: job.base_dir.to_path_buf(), now: jiff::Timestamp::now() })
+            .await
+            .map_err(|error| EngineError::Connector { connection: scheme.source.connection.clone(), error })?;
+        let mut out = Vec::new();
+        let mut warnings = Vec::new();
+        let mut seen = 0usize;
+        'pages: while let Some(page) = source.next_page().await.map_err(|error| EngineError::Connector { connection: scheme.source.connection.clone(), error })? {
+            warnings.extend(page.warnings);
+            for r in page.records {
+                if seen >= limit {
+                    break 'pages;
+                }
+                seen += 1;
+                let record = Arc::new(r);
+                let key = match record_key(scheme, &record, &tables) {
+                    Ok(k) => k,
+                    Err(e) => {
+                        out.push(PreviewItem { target: "*".into(), key: String::new(), outcome: Err(e) });
+                        continue;
+                    }
+                };
+                let pass = passes_source(scheme, &record, &tables);
+                for t in &scheme.targets {
+                    let outcome = match &pass {
+                        Err(e) => Err(e.clone()),
+                        Ok(false) => Err("filtered by source.where".into()),
+                        Ok(true) => match t.filter.as_ref().map(|f| f.test(&Scope::root(&record, &tables))) {
+                            Some(Ok(false)) => Err(format!("filtered by targets.{}.where", t.name)),
+                            Some(Err(e)) => Err(format!("targets.{}.where: {}", t.name, e.0)),
+                            _ => match t.mapping.apply(&record, &tables) {
+                                Ok(Mapped::Model(v)) => Ok(v),
+                                Ok(Mapped::Skipped) => Err(format!("skipped by targets.{}.skip_when", t.name)),
+                                Err(e) => Err(e.to_string()),
+                            },
+                        },
+                    };
+                    out.push(PreviewItem { target: t.name.clone(), key: key.clone(), outcome });
+                }
+            }
+        }
+        Ok((out, warnings))
+    }
+}
+
+fn fail_entry(e: &mut LedgerEntry, msg: String, max_attempts: u32) {
+    e.last_error = Some(msg);
+    e.state = if e.attempts >= max_attempts { LedgerState::Dead } else { LedgerState::Failed };
+}

@@ -1,0 +1,66 @@
+//! Loading a scheme's lookup tables: inline, or from a CSV or JSON file beside the scheme.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use ferry_core::mapping::Tables;
+use ferry_core::mapping::expr::json_key_text;
+use ferry_core::scheme::{Scheme, TableSpec};
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error)]
+#[error("tables.{table}: {message}")]
+pub struct TableError {
+    pub table: String,
+    pub message: String,
+}
+
+pub fn load(scheme: &Scheme, base_dir: &Path) -> Result<Arc<Tables>, TableError> {
+    let mut out = Tables::new();
+    for (name, spec) in &scheme.tables {
+        let err = |message: String| TableError { table: name.clone(), message };
+        let map = match spec {
+            TableSpec::Inline(m) => m.clone(),
+            TableSpec::File { path, key, value } => {
+                let full = base_dir.join(path);
+                let text = std::fs::read_to_string(&full).map_err(|e| err(format!("cannot read {}: {e}", full.display())))?;
+                let rows = if path.ends_with(".json") {
+                    parse_json(&text).map_err(|e| err(format!("{}: {e}", full.display())))?
+                } else {
+                    parse_csv(&text).map_err(|e| err(format!("{}: {e}", full.display())))?
+                };
+                let mut m = HashMap::with_capacity(rows.len());
+                for (i, row) in rows.into_iter().enumerate() {
+                    let k = row.get(key).and_then(json_key_text).ok_or_else(|| err(format!("{}: row {} has no '{key}'", full.display(), i + 1)))?;
+                    let v = match value {
+                        Some(col) => row.get(col).cloned().ok_or_else(|| err(format!("{}: row {} has no '{col}'", full.display(), i + 1)))?,
+                        None => row,
+                    };
+                    m.insert(k, v);
+                }
+                m
+            }
+        };
+        out.insert(name.clone(), Arc::new(map));
+    }
+    Ok(Arc::new(out))
+}
+
+fn parse_json(text: &str) -> Result<Vec<Value>, String> {
+    match serde_json::from_str::<Value>(text).map_err(|e| format!("not JSON: {e}"))? {
+        Value::Array(rows) => Ok(rows),
+        _ => Err("expected a JSON array of objects".into()),
+    }
+}
+
+fn parse_csv(text: &str) -> Result<Vec<Value>, String> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let headers = r.headers().map_err(|e| e.to_string())?.clone();
+    let mut out = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| e.to_string())?;
+        out.push(Value::Object(headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_owned(), Value::String(v.to_owned()))).collect()));
+    }
+    Ok(out)
+}

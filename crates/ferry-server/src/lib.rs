@@ -1,0 +1,1 @@
+//! HTTP API and web UI: not built yet (a later issue).
