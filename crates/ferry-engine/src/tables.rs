@@ -64,3 +64,52 @@ fn parse_csv(text: &str) -> Result<Vec<Value>, String> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferry_core::scheme::Catalog;
+
+    struct Files;
+    impl Catalog for Files {
+        fn connection_system(&self, _: &str) -> Option<String> {
+            Some("file".into())
+        }
+        fn connection_names(&self) -> Vec<String> {
+            vec!["file".into()]
+        }
+        fn apis(&self, _: &str) -> Vec<String> {
+            vec!["jsonl".into()]
+        }
+        fn api_meta(&self, _: &str, _: &str, _: Option<&str>) -> Result<Option<ferry_core::metadata::ApiMeta>, String> {
+            Ok(None)
+        }
+    }
+
+    fn scheme(tables: &str) -> Scheme {
+        let text = format!(
+            "name: t\nsource: {{ connection: file, api: jsonl, key: id }}\ntables:\n{tables}\ntargets:\n  o: {{ connection: file, api: jsonl, mapping: {{ a: 1 }} }}\n"
+        );
+        Scheme::load("t.yaml", &text, &Files).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn tables_load_from_inline_csv_and_json() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("m.csv"), "barcode,number,name\n6901,A0001,螺丝\n6902,A0002,螺母\n").unwrap();
+        std::fs::write(dir.path().join("s.json"), r#"[{"code": 1, "num": "CK001"}, {"code": 2, "num": "CK002"}]"#).unwrap();
+        let s = scheme(
+            "  inl: { inline: { a: 1 } }\n  m: { file: m.csv, key: barcode, value: number }\n  rows: { file: m.csv, key: number }\n  s: { file: s.json, key: code, value: num }",
+        );
+        let t = load(&s, dir.path()).unwrap();
+        assert_eq!(t["inl"]["a"], serde_json::json!(1));
+        assert_eq!(t["m"]["6902"], serde_json::json!("A0002"));
+        assert_eq!(t["rows"]["A0001"]["name"], serde_json::json!("螺丝"));
+        assert_eq!(t["s"]["2"], serde_json::json!("CK002"));
+        let bad = scheme("  m: { file: m.csv, key: nope }");
+        let e = load(&bad, dir.path()).unwrap_err().to_string();
+        assert!(e.starts_with("tables.m: ") && e.ends_with("m.csv: row 1 has no 'nope'"), "{e}");
+        let missing = scheme("  m: { file: gone.csv, key: x }");
+        assert!(load(&missing, dir.path()).unwrap_err().to_string().contains("cannot read"));
+    }
+}
