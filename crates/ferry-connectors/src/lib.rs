@@ -12,6 +12,7 @@ pub mod kingdee;
 pub mod limit;
 mod secret;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -74,6 +75,19 @@ pub trait Connector: Send + Sync {
     fn connect(&self, config: &ConnectionConfig) -> Result<Arc<dyn Connection>, ConnectorError>;
 }
 
+/// A lookup table to fill from a system's base data, e.g. Kingdee `BD_STOCK`: `FNumber` → `FName`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseDataQuery {
+    /// The form (or API) holding the base data.
+    pub form: String,
+    /// The field whose value is the table's key.
+    pub key: String,
+    /// The field whose value is the table's value (`None`: the whole row).
+    pub value: Option<String>,
+    /// The system's own filter syntax (Kingdee FilterString), if any.
+    pub filter: Option<String>,
+}
+
 /// A live connection: shared limits and sessions; makes sources and sinks.
 #[async_trait::async_trait]
 pub trait Connection: Send + Sync {
@@ -81,6 +95,10 @@ pub trait Connection: Send + Sync {
     async fn test(&self) -> Result<String, ConnectorError>;
     async fn source(&self, ctx: SourceContext<'_>) -> Result<Box<dyn Source>, ConnectorError>;
     async fn sink(&self, ctx: SinkContext<'_>) -> Result<Arc<dyn Sink>, ConnectorError>;
+    /// A lookup table from the system's base data (cached by the connection as it sees fit).
+    async fn base_data(&self, query: &BaseDataQuery) -> Result<HashMap<String, Value>, ConnectorError> {
+        Err(ConnectorError::config(format!("this connection has no base data to fill a table from '{}'", query.form)))
+    }
 }
 
 /// Every connector Ferry has. Add a system here.
