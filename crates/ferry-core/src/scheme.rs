@@ -32,6 +32,9 @@ pub enum TableSpec {
     Inline(HashMap<String, Value>),
     /// `file: warehouses.csv` (or `.json`), `key:` column, optional `value:` column (else the whole row).
     File { path: String, key: String, value: Option<String> },
+    /// `from: { connection: kingdee, form: BD_STOCK, key: FNumber, value: FName, filter: … }`:
+    /// filled from a system's base data when a run starts.
+    Query { connection: String, form: String, key: String, value: Option<String>, filter: Option<String> },
 }
 
 #[derive(Debug, Clone)]
@@ -98,7 +101,8 @@ const TOP_KEYS: [&str; 6] = ["name", "description", "source", "targets", "tables
 const SOURCE_KEYS: [&str; 6] = ["connection", "api", "params", "window", "key", "where"];
 const TARGET_KEYS: [&str; 10] =
     ["connection", "api", "form", "batch", "options", "idempotency", "on_change", "where", "mapping", "skip_when"];
-const TABLE_KEYS: [&str; 4] = ["inline", "file", "key", "value"];
+const TABLE_KEYS: [&str; 5] = ["inline", "file", "from", "key", "value"];
+const FROM_KEYS: [&str; 5] = ["connection", "form", "key", "value", "filter"];
 
 /// Default models per write call when the scheme does not say.
 pub const DEFAULT_BATCH: usize = 50;
@@ -231,7 +235,7 @@ fn build(root: &Node, catalog: &dyn Catalog, d: &mut Diagnostics) -> Option<Sche
     let description = opt_str(root, "description", "", d).map(str::to_owned);
     let schedule = opt_str(root, "schedule", "", d).map(str::to_owned);
 
-    let tables = build_tables(root, d);
+    let tables = build_tables(root, catalog, d);
     let table_names: BTreeSet<String> = tables.keys().cloned().collect();
 
     let source = match root.get("source") {
@@ -270,7 +274,7 @@ fn build(root: &Node, catalog: &dyn Catalog, d: &mut Diagnostics) -> Option<Sche
     Some(Scheme { name: name?, description, source: source?, targets, tables, schedule })
 }
 
-fn build_tables(root: &Node, d: &mut Diagnostics) -> BTreeMap<String, TableSpec> {
+fn build_tables(root: &Node, catalog: &dyn Catalog, d: &mut Diagnostics) -> BTreeMap<String, TableSpec> {
     let mut out = BTreeMap::new();
     let Some(tables) = map_of(root, "tables", "", d) else { return out };
     for (k, t) in tables.as_map().unwrap_or_default() {
@@ -280,6 +284,34 @@ fn build_tables(root: &Node, d: &mut Diagnostics) -> BTreeMap<String, TableSpec>
             continue;
         }
         unknown_keys(t, &TABLE_KEYS, &path, d);
+        if let Some(from) = t.get("from") {
+            if t.get("inline").is_some() || t.get("file").is_some() {
+                d.push(t.loc, path, "give one of 'inline:', 'file:' or 'from:'");
+                continue;
+            }
+            let fp = format!("{path}.from");
+            if from.as_map().is_none() {
+                d.push(from.loc, fp, format!("expected a mapping {{ connection, form, key, value, filter }}, found {}", from.type_name()));
+                continue;
+            }
+            unknown_keys(from, &FROM_KEYS, &fp, d);
+            let conn = req_str(from, "connection", &fp, d);
+            if let Some(c) = conn {
+                if catalog.connection_system(c).is_none() {
+                    let names = catalog.connection_names();
+                    let loc = from.get("connection").map_or(from.loc, |n| n.loc);
+                    d.push(loc, format!("{fp}.connection"), format!("unknown connection '{c}'{}", did_you_mean(c, names.iter().map(String::as_str))));
+                }
+            }
+            let form = req_str(from, "form", &fp, d);
+            let key = req_str(from, "key", &fp, d);
+            let value = opt_str(from, "value", &fp, d).map(str::to_owned);
+            let filter = opt_str(from, "filter", &fp, d).map(str::to_owned);
+            if let (Some(connection), Some(form), Some(key)) = (conn, form, key) {
+                out.insert(k.name.clone(), TableSpec::Query { connection: connection.into(), form: form.into(), key: key.into(), value, filter });
+            }
+            continue;
+        }
         let spec = match (t.get("inline"), t.get("file")) {
             (Some(inline), None) => match inline.as_map() {
                 Some(entries) => Some(TableSpec::Inline(entries.iter().map(|(k, v)| (k.name.clone(), v.to_json())).collect())),
@@ -302,7 +334,7 @@ fn build_tables(root: &Node, d: &mut Diagnostics) -> BTreeMap<String, TableSpec>
                 None
             }
             (None, None) => {
-                d.push(t.loc, path, "a table needs 'inline:' (key → value) or 'file:' (a CSV or JSON file)");
+                d.push(t.loc, path, "a table needs 'inline:' (key → value), 'file:' (a CSV or JSON file) or 'from:' (a system's base data)");
                 None
             }
         };
@@ -440,7 +472,8 @@ fn build_target(
             if let Some(m) = &meta {
                 for (k, v) in o.as_map().unwrap_or_default() {
                     let p = format!("{path}.options.{}", k.name);
-                    match m.params.iter().find(|f| crate::mapping_last(&f.path).eq_ignore_ascii_case(&k.name)) {
+                    // `IsAutoSubmitAndAudit` or the spec's own spelling `FEntity.IsAutoSubmitAndAudit`.
+                    match m.params.iter().find(|f| crate::mapping_last(&f.path).eq_ignore_ascii_case(&k.name) || f.path.eq_ignore_ascii_case(&k.name)) {
                         None => d.push(k.loc, p, format!(
                             "unknown option '{}' of {}{}",
                             k.name,

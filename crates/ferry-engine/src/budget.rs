@@ -1,5 +1,6 @@
 //! Daily call quotas, counted in the store per (connection, method, Beijing day). A connection's
-//! `daily_quota` setting is either one number for every method or a map method → number.
+//! `daily_quota` setting is either one number for every method or a map method → number, with
+//! `default` for the methods not named.
 
 use std::sync::Arc;
 
@@ -19,7 +20,11 @@ impl StoreBudget {
         let c = self.connections.iter().find(|c| c.name == connection)?;
         match c.settings.get("daily_quota")? {
             Value::Number(n) => n.as_u64(),
-            Value::Object(m) => m.get(method).or_else(|| m.get("*")).and_then(Value::as_u64),
+            Value::Object(m) => m.get(method).or_else(|| m.get("default")).or_else(|| m.get("*")).and_then(|v| {
+                // `${ENV}` values arrive as strings.
+                v.as_u64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+            }),
+            Value::String(s) => s.trim().parse().ok(),
             _ => None,
         }
     }

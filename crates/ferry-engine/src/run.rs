@@ -161,7 +161,7 @@ impl Engine {
     async fn run_inner(&self, ctx: &mut RunCtx<'_>) -> Result<(), EngineError> {
         let job = ctx.job;
         let scheme = job.scheme;
-        let tables = crate::tables::load(scheme, job.base_dir).map_err(|e| EngineError::Config(e.to_string()))?;
+        let tables = crate::tables::load(scheme, job.base_dir, self).await.map_err(|e| EngineError::Config(e.to_string()))?;
         let budget = Arc::new(StoreBudget { store: self.store.clone(), connections: self.connections.by_name.values().cloned().collect() });
 
         // Targets and their sinks.
@@ -237,9 +237,10 @@ impl Engine {
             }
             let outstanding = self.process_page(ctx, scheme, &tables, &mut targets, page.records, seq).await?;
             pages.push_back(PageTrack { seq, checkpoint: page.checkpoint, outstanding });
-            for ti in 0..targets.len() {
-                if targets[ti].pending.len() >= targets[ti].batch {
-                    self.flush(ctx, &mut targets[ti], &mut pages).await?;
+            // Write every full batch now: memory holds at most one partial batch per target.
+            for t in targets.iter_mut() {
+                while t.pending.len() >= t.batch {
+                    self.flush(ctx, t, &mut pages).await?;
                 }
             }
             self.commit_settled(job.id, &mut pages).await?;
@@ -439,8 +440,9 @@ impl Engine {
         let marked: Vec<LedgerEntry> = items.iter().map(|i| i.entry.clone()).collect();
         self.store.ledger_put(&marked).await?;
 
-        let models: Vec<OutModel> = items.iter().map(|i| i.model.clone()).collect();
+        let models: Vec<OutModel> = items.iter_mut().map(|i| std::mem::replace(&mut i.model, OutModel { key: String::new(), idem: None, payload: Value::Null, replaces: None })).collect();
         let (results, fatal) = self.write_with_retry(&*t.sink, &models).await;
+        drop(models);
 
         let now = now_ms();
         let max = self.settings.max_attempts;
@@ -489,8 +491,15 @@ impl Engine {
         let mut attempt = 0u32;
         let mut fatal = None;
         while !todo.is_empty() {
-            let batch: Vec<OutModel> = todo.iter().map(|&i| models[i].clone()).collect();
-            match sink.write(&batch).await {
+            // The first send is the whole batch as it is; only a resend of a subset copies models.
+            let subset: Vec<OutModel>;
+            let batch: &[OutModel] = if todo.len() == models.len() {
+                models
+            } else {
+                subset = todo.iter().map(|&i| models[i].clone()).collect();
+                &subset
+            };
+            match sink.write(batch).await {
                 Ok(outs) if outs.len() == batch.len() => {
                     let mut dup: Vec<(usize, String, String)> = Vec::new();
                     for (&i, out) in todo.iter().zip(outs) {
@@ -503,10 +512,19 @@ impl Engine {
                                 }
                                 ItemResult::Failed(error.message)
                             }
+                            // The target could not say whether this model was applied: ask it.
+                            WriteOutcome::Failed { error, .. } if error.class == ErrorClass::Unknown => {
+                                match &models[i].idem {
+                                    Some(k) => dup.push((i, k.clone(), error.message.clone())),
+                                    None => {}
+                                }
+                                ItemResult::InDoubt(error.message)
+                            }
                             WriteOutcome::Failed { error, .. } => ItemResult::Failed(error.message),
                         });
                     }
-                    // "Already exists": written by us earlier (then it is ours), or a number clash.
+                    // "Already exists" (written by us earlier, or a number clash) and "outcome unknown":
+                    // the target's own records decide.
                     if !dup.is_empty() {
                         let keys: Vec<String> = dup.iter().map(|d| d.1.clone()).collect();
                         match self.lookup_chunked(sink, &keys).await {
@@ -664,7 +682,7 @@ impl Engine {
     /// Fetch, check and map without writing anything: what a run would send.
     pub async fn preview(&self, job: &Job<'_>, limit: usize) -> Result<(Vec<PreviewItem>, Vec<String>), EngineError> {
         let scheme = job.scheme;
-        let tables = crate::tables::load(scheme, job.base_dir).map_err(|e| EngineError::Config(e.to_string()))?;
+        let tables = crate::tables::load(scheme, job.base_dir, self).await.map_err(|e| EngineError::Config(e.to_string()))?;
         let budget = Arc::new(StoreBudget { store: self.store.clone(), connections: self.connections.by_name.values().cloned().collect() });
         let conn = self.connection(&scheme.source.connection).await?;
         let mut source = conn

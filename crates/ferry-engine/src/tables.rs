@@ -16,11 +16,18 @@ pub struct TableError {
     pub message: String,
 }
 
-pub fn load(scheme: &Scheme, base_dir: &Path) -> Result<Arc<Tables>, TableError> {
+/// Load every table of a scheme. Tables `from:` a system's base data are fetched through that
+/// connection (which may cache them).
+pub async fn load(scheme: &Scheme, base_dir: &Path, engine: &crate::Engine) -> Result<Arc<Tables>, TableError> {
     let mut out = Tables::new();
     for (name, spec) in &scheme.tables {
         let err = |message: String| TableError { table: name.clone(), message };
         let map = match spec {
+            TableSpec::Query { connection, form, key, value, filter } => {
+                let conn = engine.connection(connection).await.map_err(|e| err(e.to_string()))?;
+                let q = ferry_connectors::BaseDataQuery { form: form.clone(), key: key.clone(), value: value.clone(), filter: filter.clone() };
+                conn.base_data(&q).await.map_err(|e| err(format!("filling it from {connection} {form}: {e}")))?
+            }
             TableSpec::Inline(m) => m.clone(),
             TableSpec::File { path, key, value } => {
                 let full = base_dir.join(path);
@@ -101,15 +108,27 @@ mod tests {
         let s = scheme(
             "  inl: { inline: { a: 1 } }\n  m: { file: m.csv, key: barcode, value: number }\n  rows: { file: m.csv, key: number }\n  s: { file: s.json, key: code, value: num }",
         );
-        let t = load(&s, dir.path()).unwrap();
+        let engine = crate::Engine::new(std::sync::Arc::new(futures_store()), crate::Connections::builtin());
+        let t = rt().block_on(load(&s, dir.path(), &engine)).unwrap();
         assert_eq!(t["inl"]["a"], serde_json::json!(1));
         assert_eq!(t["m"]["6902"], serde_json::json!("A0002"));
         assert_eq!(t["rows"]["A0001"]["name"], serde_json::json!("螺丝"));
         assert_eq!(t["s"]["2"], serde_json::json!("CK002"));
         let bad = scheme("  m: { file: m.csv, key: nope }");
-        let e = load(&bad, dir.path()).unwrap_err().to_string();
+        let e = rt().block_on(load(&bad, dir.path(), &engine)).unwrap_err().to_string();
         assert!(e.starts_with("tables.m: ") && e.ends_with("m.csv: row 1 has no 'nope'"), "{e}");
         let missing = scheme("  m: { file: gone.csv, key: x }");
-        assert!(load(&missing, dir.path()).unwrap_err().to_string().contains("cannot read"));
+        assert!(rt().block_on(load(&missing, dir.path(), &engine)).unwrap_err().to_string().contains("cannot read"));
+        let from_file_conn = scheme("  k: { from: { connection: file, form: BD_STOCK, key: FNumber } }");
+        let e = rt().block_on(load(&from_file_conn, dir.path(), &engine)).unwrap_err().to_string();
+        assert!(e.contains("tables.k: filling it from file BD_STOCK: this connection has no base data"), "{e}");
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    }
+
+    fn futures_store() -> ferry_store::SqliteStore {
+        rt().block_on(ferry_store::SqliteStore::open_memory()).unwrap()
     }
 }
