@@ -194,7 +194,7 @@ async fn quota_stops_the_source_without_retrying() {
 #[tokio::test]
 async fn throttling_with_backoff_keeps_to_the_connections_rate() {
     let mut cfg = sim_config(137);
-    cfg.faults = Faults { seed: 3, throttle_rate: 0.25, qps_limit: Some(20.0), ..Faults::default() };
+    cfg.faults = Faults { seed: 3, throttle_rate: 0.25, qps_limit: Some(25.0), ..Faults::default() };
     let sim = start(cfg).await;
     let conn = connect(&sim, json!({"rate_limit": 20, "max_concurrency": 1, "retries": 8, "retry_base_ms": 100, "retry_max_ms": 400}));
     let spec = source_spec("wms.stocktake.get", "stocktakeId", "{ pageSize: 10 }", "");
@@ -208,6 +208,7 @@ async fn throttling_with_backoff_keeps_to_the_connections_rate() {
     let times = budget.times();
     assert_eq!(times.len() as u64, stats.requests);
     assert!(stats.faults.throttled >= 3, "{:?}", stats.faults);
+    // The server allows 25/s (a margin for scheduling jitter on a loaded machine); the connection sends 20/s.
     assert_eq!(stats.faults.qps_limited, 0, "the connection kept under the server's QPS limit");
     // Never faster than 20/s: any n+1 consecutive requests span at least n × 50 ms (less a
     // little scheduling slack, which does not accumulate).

@@ -23,7 +23,7 @@ pub struct FileConnector;
 fn meta(api: &str, label: &str, kind: ApiKind) -> ApiMeta {
     let params = vec![
         FieldMeta::new("path", "文件路径 (relative to the scheme file)", FieldType::String).required(),
-        FieldMeta::new("page_size", "每页条数 (source only)", FieldType::Integer).preset(1000.into()),
+        FieldMeta::new("page_size", "每页条数 (source only)", FieldType::Integer).preset(200.into()),
     ];
     ApiMeta {
         system: "file".into(),

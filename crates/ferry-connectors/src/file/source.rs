@@ -8,7 +8,7 @@ use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 
 use crate::SourceContext;
 
-const DEFAULT_PAGE: usize = 1000;
+const DEFAULT_PAGE: usize = 200;
 
 enum Reader {
     Jsonl(Lines<BufReader<tokio::fs::File>>),
