@@ -76,6 +76,7 @@ mod tests {
             run_id: None,
             created_at: 0,
             updated_at: 0,
+            payload: None,
         }
     }
 

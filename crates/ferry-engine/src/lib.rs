@@ -25,7 +25,7 @@ use tokio::sync::Mutex;
 
 pub use catalog::EngineCatalog;
 pub use connections::Connections;
-pub use run::PreviewItem;
+pub use run::{PreviewItem, RetrySelector};
 
 /// Knobs of the engine (defaults suit production).
 #[derive(Debug, Clone)]

@@ -1,6 +1,6 @@
 //! One run of a scheme: the pipeline and the ledger protocol.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,6 +22,23 @@ use crate::{Engine, EngineError, Job, Progress, RunReport};
 const REPORT_FAILURES: usize = 20;
 /// How many warnings a report keeps.
 const REPORT_WARNINGS: usize = 50;
+/// Records a retry checks against the ledger at a time (a "page" of the ledger).
+const RETRY_CHUNK: usize = 200;
+
+/// Which ledger records [`Engine::retry`] writes again.
+#[derive(Debug, Clone)]
+pub struct RetrySelector {
+    /// Only this record key (for every target where it is in one of `states`).
+    pub key: Option<String>,
+    /// The states to write again: `failed` and `dead` by default.
+    pub states: Vec<LedgerState>,
+}
+
+impl Default for RetrySelector {
+    fn default() -> Self {
+        RetrySelector { key: None, states: vec![LedgerState::Failed, LedgerState::Dead] }
+    }
+}
 
 fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
@@ -32,6 +49,8 @@ struct Pending {
     entry: LedgerEntry,
     model: OutModel,
     page: u64,
+    /// The source record: stored in the ledger only if the write fails (for `ferry retry`).
+    record: Arc<Value>,
 }
 
 struct TargetRun<'s> {
@@ -42,6 +61,9 @@ struct TargetRun<'s> {
     /// Keys in `pending`: a key seen twice in one run is not written twice.
     pending_keys: HashSet<String>,
 }
+
+/// A record of a page: key, content hash, the record, and whether `source.where` keeps it.
+type CheckedRecord = (String, String, Arc<Value>, Result<bool, String>);
 
 /// A fetched page whose checkpoint waits for its records to settle.
 struct PageTrack {
@@ -74,6 +96,8 @@ struct RunCtx<'a> {
     warnings: Vec<String>,
     failures: Vec<(String, String, String)>,
     progress: &'a dyn Progress,
+    /// A retry by hand (`ferry retry`): `dead` records are written again too.
+    retry: bool,
 }
 
 impl RunCtx<'_> {
@@ -106,6 +130,7 @@ impl RunCtx<'_> {
             run_id: Some(self.run_id),
             created_at: prev.map_or(now, |p| p.created_at),
             updated_at: now,
+            payload: None,
         }
     }
 }
@@ -132,11 +157,28 @@ impl Engine {
     /// Run a scheme to the end of its source (or a fatal error). Record failures do not fail the
     /// run: they are in the ledger and in the report.
     pub async fn run(&self, job: &Job<'_>, progress: &dyn Progress) -> Result<RunReport, EngineError> {
+        self.execute(job, None, progress).await
+    }
+
+    /// Write failed records again after their cause was fixed (`ferry retry`): the records the
+    /// selector picks are mapped afresh from the source record the ledger kept when their write
+    /// failed, and written through the same batches, in-flight marking and reconciliation as a
+    /// run. `dead` records are included. The source is not read and no checkpoint moves.
+    /// `counts.fetched` is the number of records taken from the ledger.
+    pub async fn retry(&self, job: &Job<'_>, selector: &RetrySelector, progress: &dyn Progress) -> Result<RunReport, EngineError> {
+        self.execute(job, Some(selector), progress).await
+    }
+
+    async fn execute(&self, job: &Job<'_>, retry: Option<&RetrySelector>, progress: &dyn Progress) -> Result<RunReport, EngineError> {
         let started = Instant::now();
         self.store.upsert_scheme(job.id, job.definition).await?;
-        let run_id = self.store.start_run(job.id, RunKind::Run).await?;
-        let mut ctx = RunCtx { engine: self, job, run_id, counts: RunCounts::default(), warnings: Vec::new(), failures: Vec::new(), progress };
-        let result = self.run_inner(&mut ctx).await;
+        let kind = if retry.is_some() { RunKind::Retry } else { RunKind::Run };
+        let run_id = self.store.start_run(job.id, kind).await?;
+        let mut ctx = RunCtx { engine: self, job, run_id, counts: RunCounts::default(), warnings: Vec::new(), failures: Vec::new(), progress, retry: retry.is_some() };
+        let result = match retry {
+            None => self.run_inner(&mut ctx).await,
+            Some(sel) => self.retry_inner(&mut ctx, sel).await,
+        };
         let (status, error) = match &result {
             Ok(()) if ctx.counts.failed > 0 => (RunStatus::Partial, None),
             Ok(()) => (RunStatus::Succeeded, None),
@@ -163,27 +205,7 @@ impl Engine {
         let scheme = job.scheme;
         let tables = crate::tables::load(scheme, job.base_dir, self).await.map_err(|e| EngineError::Config(e.to_string()))?;
         let budget = Arc::new(StoreBudget { store: self.store.clone(), connections: self.connections.by_name.values().cloned().collect() });
-
-        // Targets and their sinks.
-        let mut targets = Vec::with_capacity(scheme.targets.len());
-        for spec in &scheme.targets {
-            let conn = self.connection(&spec.connection).await?;
-            let sink = conn
-                .sink(SinkContext { spec, budget: budget.clone(), base_dir: job.base_dir.to_path_buf() })
-                .await
-                .map_err(|error| EngineError::Connector { connection: spec.connection.clone(), error })?;
-            let batch = spec.batch.min(sink.max_batch()).max(1);
-            targets.push(TargetRun { spec, sink, batch, pending: Vec::new(), pending_keys: HashSet::new() });
-        }
-
-        // A previous run that died mid-write left rows in flight: settle them before anything else.
-        let n = self.store.ledger_in_flight_to_in_doubt(job.id).await?;
-        if n > 0 {
-            ctx.warn(format!("{n} record(s) were being written when an earlier run stopped; asking the target about them"));
-        }
-        for t in &targets {
-            self.reconcile_in_doubt(ctx, t).await?;
-        }
+        let mut targets = self.open_targets(ctx, &budget).await?;
 
         // The source, fetching ahead in its own task.
         let conn = self.connection(&scheme.source.connection).await?;
@@ -193,7 +215,9 @@ impl Engine {
             .source(SourceContext { spec: &scheme.source, resume, budget: budget.clone(), base_dir: job.base_dir.to_path_buf(), now: jiff::Timestamp::now() })
             .await
             .map_err(|error| EngineError::Connector { connection: source_conn.clone(), error })?;
-        let (tx, mut rx) = mpsc::channel::<Result<Page, ConnectorError>>(2);
+        // One page waits while the next is fetched and the current one is processed: fetching
+        // overlaps writing, and memory holds three pages at most.
+        let (tx, mut rx) = mpsc::channel::<Result<Page, ConnectorError>>(1);
         let settings = self.settings.clone();
         let fetcher = tokio::spawn(async move {
             let mut attempt = 0;
@@ -259,6 +283,110 @@ impl Engine {
         outcome
     }
 
+    /// Open every target's sink, then settle what an earlier run left unresolved: rows still
+    /// `in_flight` (it died mid-write) become `in_doubt`, and every `in_doubt` row is checked
+    /// against the target before anything else is written.
+    async fn open_targets<'s>(&self, ctx: &mut RunCtx<'s>, budget: &Arc<StoreBudget>) -> Result<Vec<TargetRun<'s>>, EngineError> {
+        let job = ctx.job;
+        let mut targets = Vec::with_capacity(job.scheme.targets.len());
+        for spec in &job.scheme.targets {
+            let conn = self.connection(&spec.connection).await?;
+            let sink = conn
+                .sink(SinkContext { spec, budget: budget.clone(), base_dir: job.base_dir.to_path_buf() })
+                .await
+                .map_err(|error| EngineError::Connector { connection: spec.connection.clone(), error })?;
+            let batch = spec.batch.min(sink.max_batch()).max(1);
+            targets.push(TargetRun { spec, sink, batch, pending: Vec::new(), pending_keys: HashSet::new() });
+        }
+        let n = self.store.ledger_in_flight_to_in_doubt(job.id).await?;
+        if n > 0 {
+            ctx.warn(format!("{n} record(s) were being written when an earlier run stopped; asking the target about them"));
+        }
+        for t in &targets {
+            self.reconcile_in_doubt(ctx, t).await?;
+        }
+        Ok(targets)
+    }
+
+    /// The body of [`Engine::retry`].
+    async fn retry_inner(&self, ctx: &mut RunCtx<'_>, sel: &RetrySelector) -> Result<(), EngineError> {
+        let job = ctx.job;
+        let scheme = job.scheme;
+        let tables = crate::tables::load(scheme, job.base_dir, self).await.map_err(|e| EngineError::Config(e.to_string()))?;
+        let budget = Arc::new(StoreBudget { store: self.store.clone(), connections: self.connections.by_name.values().cloned().collect() });
+        let mut targets = self.open_targets(ctx, &budget).await?;
+
+        // The selected rows of every target, by key; one stored source record per key.
+        let mut chosen: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut found_any = false;
+        for t in &targets {
+            let mut rows = Vec::new();
+            match &sel.key {
+                Some(k) => {
+                    rows = self.store.ledger_get(job.id, &t.spec.name, std::slice::from_ref(k)).await?;
+                    found_any |= !rows.is_empty();
+                    rows.retain(|r| sel.states.contains(&r.state));
+                }
+                None => {
+                    for &state in &sel.states {
+                        let filter = LedgerFilter { scheme: job.id.to_owned(), target: Some(t.spec.name.clone()), state: Some(state), key: None, limit: 0, offset: 0 };
+                        rows.extend(self.store.ledger_list(&filter).await?);
+                    }
+                }
+            }
+            for r in rows {
+                let slot = chosen.entry(r.key).or_default();
+                if slot.is_none() {
+                    *slot = r.payload;
+                }
+            }
+        }
+        if let Some(k) = &sel.key {
+            if !found_any {
+                return Err(EngineError::Config(format!("the ledger has no record '{k}'")));
+            }
+            if chosen.is_empty() {
+                let states: Vec<&str> = sel.states.iter().map(|s| s.as_str()).collect();
+                ctx.warn(format!("'{k}' is not {} for any target: nothing to write again", states.join(" or ")));
+            }
+        }
+
+        let mut records = Vec::with_capacity(chosen.len());
+        for (key, payload) in chosen {
+            match payload.as_deref().map(serde_json::from_str::<Value>) {
+                Some(Ok(v)) => records.push(v),
+                _ => {
+                    ctx.counts.skipped += 1;
+                    ctx.warn(format!("'{key}': the ledger holds no source record for it (it failed before Ferry kept them); it is written again when the source returns it"));
+                }
+            }
+        }
+
+        // Through the same ledger check, mapping, batches and write protocol as a run.
+        let mut pages: VecDeque<PageTrack> = VecDeque::new();
+        let mut seq = 0u64;
+        let mut rest = records.into_iter().peekable();
+        while rest.peek().is_some() {
+            seq += 1;
+            let chunk: Vec<Value> = rest.by_ref().take(RETRY_CHUNK).collect();
+            let outstanding = self.process_page(ctx, scheme, &tables, &mut targets, chunk, seq).await?;
+            pages.push_back(PageTrack { seq, checkpoint: Value::Null, outstanding });
+            for t in targets.iter_mut() {
+                while t.pending.len() >= t.batch {
+                    self.flush(ctx, t, &mut pages).await?;
+                }
+            }
+            ctx.progress.update(&ctx.counts);
+        }
+        for t in targets.iter_mut() {
+            while !t.pending.is_empty() {
+                self.flush(ctx, t, &mut pages).await?;
+            }
+        }
+        ctx.progress.update(&ctx.counts);
+        Ok(())
+    }
+
     /// Commit the checkpoint of the longest prefix of pages whose records are all settled.
     async fn commit_settled(&self, id: &str, pages: &mut VecDeque<PageTrack>) -> Result<(), EngineError> {
         let mut last = None;
@@ -284,7 +412,7 @@ impl Engine {
     ) -> Result<usize, EngineError> {
         ctx.counts.fetched += records.len() as u64;
         // Key, hash and source filter of each record.
-        let mut rows: Vec<(String, String, Arc<Value>, Result<bool, String>)> = Vec::with_capacity(records.len());
+        let mut rows: Vec<CheckedRecord> = Vec::with_capacity(records.len());
         let mut seen = HashSet::with_capacity(records.len());
         for (i, r) in records.into_iter().enumerate() {
             let record = Arc::new(r);
@@ -322,6 +450,7 @@ impl Engine {
                     Err(msg) => {
                         let mut e = ctx.entry(&t.spec.name, key, hash, prev);
                         e.attempts += 1;
+                        e.payload = payload_of(record);
                         fail_entry(&mut e, msg.clone(), ctx.engine.settings.max_attempts);
                         ctx.failed(&t.spec.name, key, msg);
                         settled.push(e);
@@ -337,6 +466,7 @@ impl Engine {
                                 let msg = format!("targets.{}.where: {}", t.spec.name, err.0);
                                 let mut e = ctx.entry(&t.spec.name, key, hash, prev);
                                 e.attempts += 1;
+                                e.payload = payload_of(record);
                         fail_entry(&mut e, msg.clone(), ctx.engine.settings.max_attempts);
                                 ctx.failed(&t.spec.name, key, &msg);
                                 settled.push(e);
@@ -344,7 +474,13 @@ impl Engine {
                             }
                         },
                     };
-                let decision = decide(prev, hash, passes, t.spec.on_change);
+                let decision = match prev {
+                    // `ferry retry` re-pushes dead records by hand.
+                    Some(p) if ctx.retry && p.state == LedgerState::Dead => {
+                        if passes { Decision::Write } else { Decision::Filter }
+                    }
+                    _ => decide(prev, hash, passes, t.spec.on_change),
+                };
                 if decision == Decision::FailChanged {
                     let number = prev.and_then(|p| p.target_number.clone().or(p.idem_key.clone())).unwrap_or_default();
                     let msg = format!("changed in the source after it was written as {number} (on_change: fail)");
@@ -394,22 +530,29 @@ impl Engine {
                                 let msg = format!("targets.{}.mapping.{}: the idempotency key is empty", t.spec.name, t.spec.idempotency.as_deref().unwrap_or(""));
                                 let mut e = ctx.entry(&t.spec.name, key, hash, prev);
                                 e.attempts += 1;
-                        fail_entry(&mut e, msg.clone(), ctx.engine.settings.max_attempts);
+                                e.payload = payload_of(record);
+                                fail_entry(&mut e, msg.clone(), ctx.engine.settings.max_attempts);
                                 ctx.failed(&t.spec.name, key, &msg);
                                 settled.push(e);
                                 continue;
                             }
                             let mut e = ctx.entry(&t.spec.name, key, hash, prev);
                             e.idem_key = idem.clone();
+                            // A record that failed before keeps its stored source record while it is
+                            // in flight: a crash during `ferry retry` must not lose it.
+                            if prev.is_some_and(|p| p.payload.is_some()) {
+                                e.payload = payload_of(record);
+                            }
                             t.pending_keys.insert(key.clone());
-                            t.pending.push(Pending { entry: e, model: OutModel { key: key.clone(), idem, payload, replaces }, page: seq });
+                            t.pending.push(Pending { entry: e, model: OutModel { key: key.clone(), idem, payload, replaces }, page: seq, record: record.clone() });
                             outstanding += 1;
                         }
                         Err(err) => {
                             let msg = format!("record {key}: {err}");
                             let mut e = ctx.entry(&t.spec.name, key, hash, prev);
                             e.attempts += 1;
-                        fail_entry(&mut e, msg.clone(), ctx.engine.settings.max_attempts);
+                            e.payload = payload_of(record);
+                            fail_entry(&mut e, msg.clone(), ctx.engine.settings.max_attempts);
                             ctx.failed(&t.spec.name, key, &msg);
                             settled.push(e);
                         }
@@ -456,15 +599,22 @@ impl Engine {
                     e.target_id = r.target_id;
                     e.target_number = r.number.or_else(|| e.idem_key.clone());
                     e.last_error = None;
+                    e.payload = None;
                     ctx.counts.written += 1;
                 }
                 ItemResult::Failed(msg) => {
                     fail_entry(e, msg.clone(), max);
+                    if e.payload.is_none() {
+                        e.payload = payload_of(&it.record);
+                    }
                     ctx.failed(&t.spec.name, &e.key, &msg);
                 }
                 ItemResult::InDoubt(msg) => {
                     e.state = LedgerState::InDoubt;
                     e.last_error = Some(msg.clone());
+                    if e.payload.is_none() {
+                        e.payload = payload_of(&it.record);
+                    }
                     ctx.failed(&t.spec.name, &e.key, &msg);
                 }
             }
@@ -506,17 +656,15 @@ impl Engine {
                         results[i] = Some(match out {
                             WriteOutcome::Written { target_id, number } => ItemResult::Written(TargetRef { target_id, number }),
                             WriteOutcome::Failed { error, duplicate: true } => {
-                                match &models[i].idem {
-                                    Some(k) => dup.push((i, k.clone(), error.message.clone())),
-                                    None => {}
+                                if let Some(k) = &models[i].idem {
+                                    dup.push((i, k.clone(), error.message.clone()));
                                 }
                                 ItemResult::Failed(error.message)
                             }
                             // The target could not say whether this model was applied: ask it.
                             WriteOutcome::Failed { error, .. } if error.class == ErrorClass::Unknown => {
-                                match &models[i].idem {
-                                    Some(k) => dup.push((i, k.clone(), error.message.clone())),
-                                    None => {}
+                                if let Some(k) = &models[i].idem {
+                                    dup.push((i, k.clone(), error.message.clone()));
                                 }
                                 ItemResult::InDoubt(error.message)
                             }
@@ -664,6 +812,7 @@ impl Engine {
                     r.target_id = tr.target_id.clone();
                     r.target_number = tr.number.clone().or(Some(k));
                     r.last_error = None;
+                    r.payload = None;
                     written += 1;
                 }
                 None => {
@@ -728,6 +877,11 @@ impl Engine {
         }
         Ok((out, warnings))
     }
+}
+
+/// A source record as the ledger stores it for a later `ferry retry`.
+fn payload_of(record: &Value) -> Option<String> {
+    serde_json::to_string(record).ok()
 }
 
 fn fail_entry(e: &mut LedgerEntry, msg: String, max_attempts: u32) {

@@ -285,6 +285,7 @@ async fn in_flight_rows_of_a_crashed_run_are_asked_about_before_anything_is_rese
             run_id: Some(1),
             created_at: 0,
             updated_at: 0,
+            payload: None,
         })
         .collect();
     store.ledger_put(&rows).await.unwrap();

@@ -25,6 +25,7 @@ fn entry(i: usize, state: LedgerState, now: i64) -> LedgerEntry {
         run_id: Some(1),
         created_at: now,
         updated_at: now,
+        payload: None,
     }
 }
 

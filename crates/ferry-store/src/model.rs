@@ -75,6 +75,10 @@ pub struct LedgerEntry {
     /// Unix milliseconds.
     pub created_at: i64,
     pub updated_at: i64,
+    /// The source record (JSON text) while its write has not succeeded (`failed`, `in_doubt`,
+    /// `dead`), so that it can be written again by hand (`ferry retry`); `None` once written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<String>,
 }
 
 /// A filter for [`crate::Store::ledger_list`].

@@ -31,13 +31,13 @@ const MAX_BINDS: usize = 500;
 /// Keys per `ledger_get` statement (two more binds hold the scheme and the target).
 const GET_CHUNK: usize = MAX_BINDS - 2;
 /// Columns bound per ledger row in `ledger_put`.
-const PUT_COLUMNS: usize = 13;
+const PUT_COLUMNS: usize = 14;
 /// Rows per multi-row `ledger_put` statement.
 const PUT_CHUNK: usize = MAX_BINDS / PUT_COLUMNS;
 
 /// The ledger's columns, in the order [`ledger_row`] reads them.
 const LEDGER_COLUMNS: &str = "scheme, target, key, hash, state, idem_key, target_id, target_number, attempts, \
-                              last_error, run_id, created_at, updated_at";
+                              last_error, run_id, created_at, updated_at, payload";
 
 /// The embedded SQLite store. Cheap to clone (clones share one connection pool).
 #[derive(Debug, Clone)]
@@ -193,6 +193,7 @@ fn ledger_row(row: &SqliteRow, op: &'static str) -> Result<LedgerEntry> {
         run_id: row.try_get(10).map_err(db(op))?,
         created_at: row.try_get(11).map_err(db(op))?,
         updated_at: row.try_get(12).map_err(db(op))?,
+        payload: row.try_get(13).map_err(db(op))?,
     })
 }
 
@@ -261,7 +262,7 @@ fn ledger_put_sql(rows: usize) -> String {
          hash = excluded.hash, state = excluded.state, idem_key = excluded.idem_key, \
          target_id = excluded.target_id, target_number = excluded.target_number, \
          attempts = excluded.attempts, last_error = excluded.last_error, run_id = excluded.run_id, \
-         updated_at = excluded.updated_at",
+         updated_at = excluded.updated_at, payload = excluded.payload",
     );
     sql
 }
@@ -455,7 +456,8 @@ impl Store for SqliteStore {
                     .bind(e.last_error.as_deref())
                     .bind(e.run_id)
                     .bind(e.created_at)
-                    .bind(e.updated_at);
+                    .bind(e.updated_at)
+                    .bind(e.payload.as_deref());
             }
             query.execute(&mut *tx).await.map_err(db(OP))?;
         }

@@ -48,6 +48,7 @@ fn entry(scheme: &str, target: &str, key: &str, state: LedgerState) -> LedgerEnt
         run_id: None,
         created_at: 1_700_000_000_000,
         updated_at: 1_700_000_000_000,
+        payload: None,
     }
 }
 
@@ -62,6 +63,7 @@ fn full_entry(scheme: &str, target: &str, key: &str, state: LedgerState) -> Ledg
         run_id: Some(i64::MAX),
         created_at: 1_700_000_000_123,
         updated_at: 1_700_000_999_456,
+        payload: Some(r#"{"stocktakeId":"PD1","lines":[1,2]}"#.to_owned()),
         ..entry(scheme, target, key, state)
     }
 }

@@ -66,6 +66,40 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Write failed records again after their cause was fixed (a missing material added, a table
+    /// completed): each is mapped afresh from the source record the ledger kept and written through
+    /// the same protocol as a run. Without flags: every failed and dead record.
+    Retry {
+        scheme: PathBuf,
+        /// Only this record key (e.g. a stocktake number).
+        #[arg(long)]
+        key: Option<String>,
+        /// Only records in this state: failed or dead (default: both).
+        #[arg(long)]
+        state: Option<String>,
+        /// No progress bar, even on a terminal.
+        #[arg(long)]
+        quiet: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// The seed scheme end to end with nothing to set up: starts simulated Jackyun and Kingdee
+    /// servers on 127.0.0.1, runs 吉客云盘点单 → 金蝶云星空其他入库/其他出库, shows the bills, runs
+    /// again (nothing is written twice), then fixes a planted failure and re-pushes it.
+    Demo {
+        /// Keep the ledger here (default: a temporary directory, removed at the end).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Stocktakes the simulated Jackyun holds.
+        #[arg(long, default_value_t = 300)]
+        stocktakes: u32,
+        /// Seed of the generated data set.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// No progress bar, even on a terminal.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Show the ledger of a scheme: one row per record and target.
     Ledger {
         scheme: PathBuf,

@@ -1,60 +1,69 @@
-//! `ferry run`: one run with live progress and a summary.
+//! `ferry run`: one run with live progress and a summary. The progress display and the summary
+//! are shared with `ferry retry` and `ferry demo`.
 
 use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
-use ferry_engine::{Job, Progress};
+use ferry_engine::{Job, Progress, RunReport};
 use ferry_store::{RunCounts, RunStatus};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::Common;
 use crate::load;
 
-struct Bar(ProgressBar);
-
 fn line(c: &RunCounts) -> String {
     format!("fetched {} · filtered {} · skipped {} · written {} · failed {}", c.fetched, c.filtered, c.skipped, c.written, c.failed)
 }
 
-impl Progress for Bar {
+/// Live progress: a spinner with the counts on a terminal, warnings only otherwise.
+pub(crate) struct Live {
+    bar: Option<ProgressBar>,
+    /// Print warnings (a demo keeps them for its own sections).
+    warnings: bool,
+}
+
+impl Live {
+    pub(crate) fn new(quiet: bool, warnings: bool) -> Live {
+        let bar = (std::io::stderr().is_terminal() && !quiet).then(|| {
+            let pb = ProgressBar::new_spinner();
+            pb.set_style(ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+            pb.enable_steady_tick(Duration::from_millis(120));
+            pb
+        });
+        Live { bar, warnings }
+    }
+    /// Remove the spinner.
+    pub(crate) fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Live {
     fn update(&self, c: &RunCounts) {
-        self.0.set_message(line(c));
+        if let Some(b) = &self.bar {
+            b.set_message(line(c));
+        }
     }
     fn warn(&self, m: &str) {
-        self.0.println(format!("warning: {m}"));
+        if !self.warnings {
+            return;
+        }
+        match &self.bar {
+            Some(b) => b.println(format!("warning: {m}")),
+            None => eprintln!("warning: {m}"),
+        }
     }
 }
 
-struct Plain;
-
-impl Progress for Plain {
-    fn warn(&self, m: &str) {
-        eprintln!("warning: {m}");
-    }
-}
-
-/// Returns whether the run was clean (exit 0) or not (exit 1).
-pub async fn run(path: &Path, quiet: bool, common: &Common) -> anyhow::Result<bool> {
-    let l = load::scheme(path, common)?;
-    let engine = load::engine(common, l.connections.clone()).await?;
-    let job = Job { id: &l.id, scheme: &l.scheme, definition: &l.text, base_dir: &l.base_dir };
-    let tty = std::io::stderr().is_terminal() && !quiet;
-    let report = if tty {
-        let pb = ProgressBar::new_spinner();
-        pb.set_style(ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
-        pb.enable_steady_tick(Duration::from_millis(120));
-        let bar = Bar(pb);
-        let r = engine.run(&job, &bar).await;
-        bar.0.finish_and_clear();
-        r?
-    } else {
-        engine.run(&job, &Plain).await?
-    };
+/// The summary printed after a run or a retry.
+pub(crate) fn print_summary(title: &str, report: &RunReport, fetched_label: &str, failures_hint: &str) {
     let c = &report.counts;
     let secs = report.elapsed.as_secs_f64();
-    println!("{} — run {} of '{}'", l.scheme.name, report.run_id, l.id);
-    println!("  fetched   {:>9}", c.fetched);
+    println!("{title}");
+    println!("  {fetched_label:<9} {:>9}", c.fetched);
     println!("  filtered  {:>9}", c.filtered);
     println!("  skipped   {:>9}   (already written, unchanged)", c.skipped);
     println!("  written   {:>9}", c.written);
@@ -65,10 +74,23 @@ pub async fn run(path: &Path, quiet: bool, common: &Common) -> anyhow::Result<bo
         println!("  stopped   {e}");
     }
     if !report.failures.is_empty() {
-        println!("failures (first {}; all of them: ferry ledger {} --state failed):", report.failures.len(), path.display());
+        println!("failures (first {}; all of them: {failures_hint}):", report.failures.len());
         for (t, k, m) in &report.failures {
             println!("  {t} · {k}: {m}");
         }
     }
+}
+
+/// Returns whether the run was clean (exit 0) or not (exit 1).
+pub async fn run(path: &Path, quiet: bool, common: &Common) -> anyhow::Result<bool> {
+    let l = load::scheme(path, common)?;
+    let engine = load::engine(common, l.connections.clone()).await?;
+    let job = Job { id: &l.id, scheme: &l.scheme, definition: &l.text, base_dir: &l.base_dir };
+    let live = Live::new(quiet, true);
+    let report = engine.run(&job, &live).await;
+    live.finish();
+    let report = report?;
+    let title = format!("{} — run {} of '{}'", l.scheme.name, report.run_id, l.id);
+    print_summary(&title, &report, "fetched", &format!("ferry ledger {} --state failed", path.display()));
     Ok(report.status == RunStatus::Succeeded)
 }

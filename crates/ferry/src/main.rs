@@ -1,8 +1,10 @@
 //! The `ferry` command: wires the CLI to the engine, the store, the connectors and the simulators.
 
 mod cli;
+mod cmd_demo;
 mod cmd_ledger;
 mod cmd_preview;
+mod cmd_retry;
 mod cmd_run;
 mod cmd_validate;
 mod load;
@@ -32,6 +34,8 @@ async fn main() -> ExitCode {
         Command::Validate { scheme, common } => cmd_validate::run(&scheme, &common).map(|()| true).map_err(Into::into),
         Command::Preview { scheme, limit, target, common } => cmd_preview::run(&scheme, limit, target.as_deref(), &common).await.map(|()| true),
         Command::Run { scheme, quiet, common } => cmd_run::run(&scheme, quiet, &common).await,
+        Command::Retry { scheme, key, state, quiet, common } => cmd_retry::run(&scheme, key.as_deref(), state.as_deref(), quiet, &common).await,
+        Command::Demo { data_dir, stocktakes, seed, quiet } => cmd_demo::run(cmd_demo::DemoArgs { data_dir, stocktakes, seed, quiet }).await,
         Command::Ledger { scheme, state, key, target, limit, json, common } => {
             let a = cmd_ledger::LedgerArgs { state: state.as_deref(), key: key.as_deref(), target: target.as_deref(), limit, json };
             cmd_ledger::run(&scheme, a, &common).await.map(|()| true)
