@@ -16,12 +16,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use cli::{Cli, Command, SimCommand};
 
-/// mimalloc instead of glibc's malloc: a run allocates records on one thread and frees them on
-/// another, and glibc's arenas then kept ~600 MB of RSS for a 35 MB live heap on 100,000
-/// records (docs/benchmarks.md). mimalloc keeps RSS close to the live heap.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let _ = rustls::crypto::ring::default_provider().install_default();

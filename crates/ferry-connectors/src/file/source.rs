@@ -9,6 +9,7 @@ use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use crate::SourceContext;
 
 const DEFAULT_PAGE: usize = 200;
+const READ_BUFFER: usize = 256 * 1024;
 
 enum Reader {
     Jsonl(Lines<BufReader<tokio::fs::File>>),
@@ -43,7 +44,8 @@ impl FileSource {
         };
         let open_err = |e: std::io::Error| ConnectorError::config(format!("cannot open {}: {e}", path.display()));
         let reader = match ctx.spec.api.as_str() {
-            "jsonl" => Reader::Jsonl(BufReader::new(tokio::fs::File::open(&path).await.map_err(open_err)?).lines()),
+            // A large buffer: each refill is a trip to tokio's blocking pool.
+            "jsonl" => Reader::Jsonl(BufReader::with_capacity(READ_BUFFER, tokio::fs::File::open(&path).await.map_err(open_err)?).lines()),
             "csv" => {
                 let f = std::fs::File::open(&path).map_err(open_err)?;
                 let mut r = csv::ReaderBuilder::new().flexible(false).from_reader(std::io::BufReader::new(f));
