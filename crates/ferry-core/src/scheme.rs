@@ -296,13 +296,12 @@ fn build_tables(root: &Node, catalog: &dyn Catalog, d: &mut Diagnostics) -> BTre
             }
             unknown_keys(from, &FROM_KEYS, &fp, d);
             let conn = req_str(from, "connection", &fp, d);
-            if let Some(c) = conn {
-                if catalog.connection_system(c).is_none() {
+            if let Some(c) = conn
+                && catalog.connection_system(c).is_none() {
                     let names = catalog.connection_names();
                     let loc = from.get("connection").map_or(from.loc, |n| n.loc);
                     d.push(loc, format!("{fp}.connection"), format!("unknown connection '{c}'{}", did_you_mean(c, names.iter().map(String::as_str))));
                 }
-            }
             let form = req_str(from, "form", &fp, d);
             let key = req_str(from, "key", &fp, d);
             let value = opt_str(from, "value", &fp, d).map(str::to_owned);
@@ -349,12 +348,11 @@ fn build_source(s: &Node, catalog: &dyn Catalog, tables: &BTreeSet<String>, d: &
     unknown_keys(s, &SOURCE_KEYS, "source", d);
     let sys = system_of(s, "source", catalog, d);
     let api = sys.as_ref().and_then(|(_, sys)| resolve_api(s, "source", sys, None, catalog, d));
-    if let Some((api, Some(meta))) = &api {
-        if !meta.kind.reads() {
+    if let Some((api, Some(meta))) = &api
+        && !meta.kind.reads() {
             let loc = s.get("api").map_or(s.loc, |n| n.loc);
             d.push(loc, "source.api", format!("'{api}' ({}) writes data; a source needs a query API", meta.label));
         }
-    }
     let meta = api.as_ref().and_then(|(_, m)| m.clone());
     let params = match map_of(s, "params", "source", d) {
         Some(p) => {
@@ -451,12 +449,11 @@ fn build_target(
     let form = opt_str(t, "form", path, d).map(str::to_owned);
     let api = sys.as_ref().and_then(|(_, sys)| resolve_api(t, path, sys, form.as_deref(), catalog, d));
     let meta = api.as_ref().and_then(|(_, m)| m.clone());
-    if let (Some((api, _)), Some(m)) = (&api, &meta) {
-        if !m.kind.writes() {
+    if let (Some((api, _)), Some(m)) = (&api, &meta)
+        && !m.kind.writes() {
             let loc = t.get("api").map_or(t.loc, |n| n.loc);
             d.push(loc, format!("{path}.api"), format!("'{api}' ({}) only reads data; a target needs a write API", m.label));
         }
-    }
     let batch = match t.get("batch") {
         None => DEFAULT_BATCH,
         Some(b) => match b.kind {

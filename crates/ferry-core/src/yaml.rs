@@ -126,13 +126,11 @@ pub fn parse(file: &str, text: &str) -> Result<Node, Diagnostics> {
 /// and without advice about parser options the user cannot set.
 fn tidy_parser_message(msg: &str) -> &str {
     let mut m = msg.strip_prefix("error: ").unwrap_or(msg);
-    if let Some(rest) = m.strip_prefix("line ") {
-        if let Some(i) = rest.find(": ") {
-            if rest[..i].split(' ').count() == 3 {
+    if let Some(rest) = m.strip_prefix("line ")
+        && let Some(i) = rest.find(": ")
+            && rest[..i].split(' ').count() == 3 {
                 m = &rest[i + 2..];
             }
-        }
-    }
     m.split(", set DuplicateKeyPolicy").next().unwrap_or(m)
 }
 

@@ -48,12 +48,11 @@ fn main() {
         let _key = scheme.source.key.eval(&scope).expect("key");
         let _hash = content_hash(&record);
         let pass = scheme.source.filter.as_ref().is_none_or(|f| f.test(&scope).unwrap_or(false));
-        if pass {
-            if let Mapped::Model(m) = target.mapping.apply(&record, &tables).expect("maps") {
+        if pass
+            && let Mapped::Model(m) = target.mapping.apply(&record, &tables).expect("maps") {
                 models += 1;
                 lines += m["FEntity"].as_array().map_or(0, Vec::len);
             }
-        }
     }
     let secs = start.elapsed().as_secs_f64();
     println!("{n} records ({models} models, {lines} entry lines) in {secs:.3} s: {:.0} records/s on one core", n as f64 / secs);

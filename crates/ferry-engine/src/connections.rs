@@ -75,13 +75,11 @@ impl Connections {
             }
             let cfg = ConnectionConfig { name: k.name.clone(), system: sys.to_owned(), settings: Value::Object(settings) };
             // Settings are checked by the connector itself (it knows its fields).
-            if let Some(conn) = ferry_connectors::connector(sys) {
-                if let Err(e) = conn.connect(&cfg) {
-                    if e.class == ferry_core::connector::ErrorClass::Config && !e.message.contains("not built yet") {
+            if let Some(conn) = ferry_connectors::connector(sys)
+                && let Err(e) = conn.connect(&cfg)
+                    && e.class == ferry_core::connector::ErrorClass::Config && !e.message.contains("not built yet") {
                         d.push(v.loc, path.clone(), e.message);
                     }
-                }
-            }
             out.by_name.insert(k.name.clone(), cfg);
         }
         out.insert_builtin();

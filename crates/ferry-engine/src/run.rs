@@ -585,7 +585,6 @@ impl Engine {
 
         let models: Vec<OutModel> = items.iter_mut().map(|i| std::mem::replace(&mut i.model, OutModel { key: String::new(), idem: None, payload: Value::Null, replaces: None })).collect();
         let (results, fatal) = self.write_with_retry(&*t.sink, &models).await;
-        drop(models);
 
         let now = now_ms();
         let max = self.settings.max_attempts;

@@ -198,8 +198,8 @@ impl Sink for Flaky {
     async fn write(&self, batch: &[OutModel]) -> Result<Vec<WriteOutcome>, ConnectorError> {
         let n = self.calls.fetch_add(1, Ordering::SeqCst);
         match self.mode {
-            Mode::TransientEveryOther if n % 2 == 0 => Err(ConnectorError::transient("503 Service Unavailable")),
-            Mode::UnknownAfterWriteEveryThird if n % 3 == 0 => {
+            Mode::TransientEveryOther if n.is_multiple_of(2) => Err(ConnectorError::transient("503 Service Unavailable")),
+            Mode::UnknownAfterWriteEveryThird if n.is_multiple_of(3) => {
                 self.inner.write(batch).await?;
                 Err(ConnectorError::new(ErrorClass::Unknown, "timed out reading the response"))
             }
@@ -269,7 +269,7 @@ async fn in_flight_rows_of_a_crashed_run_are_asked_about_before_anything_is_rese
     write_input(f.path(), 10, |_, _| {});
     // A crashed run: R0..R4 were in flight; the target got R0..R2 before the crash.
     let store = f.engine.store.clone();
-    let hash = |i: usize| ferry_core::hash::content_hash(&json!({"id": format!("R{i:06}"), "n": i, "w": if i % 2 == 0 { "A" } else { "B" }}));
+    let hash = |i: usize| ferry_core::hash::content_hash(&json!({"id": format!("R{i:06}"), "n": i, "w": if i.is_multiple_of(2) { "A" } else { "B" }}));
     let rows: Vec<LedgerEntry> = (0..5)
         .map(|i| LedgerEntry {
             scheme: "t".into(),

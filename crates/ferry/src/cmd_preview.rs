@@ -9,12 +9,11 @@ use crate::load;
 
 pub async fn run(path: &Path, limit: usize, target: Option<&str>, common: &Common) -> anyhow::Result<()> {
     let l = load::scheme(path, common)?;
-    if let Some(t) = target {
-        if l.scheme.target(t).is_none() {
+    if let Some(t) = target
+        && l.scheme.target(t).is_none() {
             let names: Vec<&str> = l.scheme.targets.iter().map(|t| t.name.as_str()).collect();
             return Err(load::BadInput(format!("--target {t}: the scheme has no such target (it has {})", names.join(", "))).into());
         }
-    }
     let engine = load::engine(common, l.connections.clone()).await?;
     let job = Job { id: &l.id, scheme: &l.scheme, definition: &l.text, base_dir: &l.base_dir };
     let (items, warnings) = engine.preview(&job, limit).await?;

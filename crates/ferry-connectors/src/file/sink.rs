@@ -76,11 +76,10 @@ impl Sink for FileSink {
         while let Some(line) = lines.next_line().await.map_err(|e| ConnectorError::transient(format!("reading {}: {e}", self.path.display())))? {
             // A torn last line (crash mid-write) is not a written record.
             let Ok(v) = serde_json::from_str::<Value>(&line) else { continue };
-            if let Some(k) = v.get(field).and_then(|k| ferry_core::mapping::expr::json_key_text(k)) {
-                if wanted.contains(k.as_str()) {
+            if let Some(k) = v.get(field).and_then(ferry_core::mapping::expr::json_key_text)
+                && wanted.contains(k.as_str()) {
                     found.insert(k.clone(), TargetRef { target_id: None, number: Some(k) });
                 }
-            }
         }
         Ok(found)
     }

@@ -50,11 +50,10 @@ impl Expr {
     pub fn compile(src: &str) -> Result<Expr, String> {
         if let Some(toks) = lex(src) {
             let mut p = FastParser { toks: &toks, pos: 0 };
-            if let Some(e) = p.or_expr() {
-                if p.pos == toks.len() {
+            if let Some(e) = p.or_expr()
+                && p.pos == toks.len() {
                     return Ok(e);
                 }
-            }
         }
         let e = ENV.compile_expression_owned(src.to_owned()).map_err(|e| syntax_message(&e))?;
         Ok(Expr::Jinja(Arc::new(e)))
@@ -94,11 +93,10 @@ impl Expr {
                 let mut names: Vec<String> = e.undeclared_variables(true).into_iter().collect();
                 names.sort();
                 for n in names {
-                    if let Some(p) = Path::parse(&n) {
-                        if !(p.up == 0 && p.steps.len() == 1 && super::functions::FUNCTIONS.contains(&p.head().unwrap_or(""))) {
+                    if let Some(p) = Path::parse(&n)
+                        && !(p.up == 0 && p.steps.len() == 1 && super::functions::FUNCTIONS.contains(&p.head().unwrap_or(""))) {
                             out.push(p);
                         }
-                    }
                 }
             }
         }

@@ -181,11 +181,10 @@ fn as_f64(v: &JValue, what: &str) -> Result<f64, Error> {
 
 /// `abs(x)`: integers stay integers.
 fn abs(v: JValue) -> Result<JValue, Error> {
-    if let Ok(i) = i64::try_from(v.clone()) {
-        if v.is_integer() {
+    if let Ok(i) = i64::try_from(v.clone())
+        && v.is_integer() {
             return Ok(JValue::from(i.abs()));
         }
-    }
     Ok(JValue::from(as_f64(&v, "abs")?.abs()))
 }
 

@@ -185,9 +185,7 @@ impl Mapping {
         let out = self.plan.eval(&scope)?;
         if let Some(skip) = &self.skip_when {
             let out = Arc::new(out);
-            let oscope = Scope::root(&out, tables);
-            let skip = skip.test(&oscope).map_err(|e| MapError::at("skip_when", e))?;
-            drop(oscope);
+            let skip = skip.test(&Scope::root(&out, tables)).map_err(|e| MapError::at("skip_when", e))?;
             if skip {
                 return Ok(Mapped::Skipped);
             }

@@ -47,11 +47,10 @@ impl Path {
             rest = &rest[end..];
             first = false;
         }
-        if let Some(Step::Key(k)) = steps.first() {
-            if KEYWORDS.contains(&k.as_str()) {
+        if let Some(Step::Key(k)) = steps.first()
+            && KEYWORDS.contains(&k.as_str()) {
                 return None;
             }
-        }
         let up = steps.iter().take_while(|s| matches!(s, Step::Key(k) if k == "parent")).count();
         steps.drain(..up);
         if steps.is_empty() && up == 0 {
