@@ -95,6 +95,11 @@ pub trait Connection: Send + Sync {
     async fn test(&self) -> Result<String, ConnectorError>;
     async fn source(&self, ctx: SourceContext<'_>) -> Result<Box<dyn Source>, ConnectorError>;
     async fn sink(&self, ctx: SinkContext<'_>) -> Result<Arc<dyn Sink>, ConnectorError>;
+    /// The daily call quota configured for `method` on this connection, if any (the engine's call
+    /// budget enforces it; only the connector knows its settings).
+    fn daily_quota(&self, _method: &str) -> Option<u64> {
+        None
+    }
     /// A lookup table from the system's base data (cached by the connection as it sees fit).
     async fn base_data(&self, query: &BaseDataQuery) -> Result<HashMap<String, Value>, ConnectorError> {
         Err(ConnectorError::config(format!("this connection has no base data to fill a table from '{}'", query.form)))

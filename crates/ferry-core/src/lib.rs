@@ -8,7 +8,3 @@ pub mod yaml;
 pub mod hash;
 pub mod mapping;
 pub mod scheme;
-
-pub(crate) fn mapping_last(p: &str) -> &str {
-    p.rsplit('.').next().unwrap_or(p)
-}

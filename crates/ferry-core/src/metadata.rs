@@ -56,6 +56,10 @@ pub struct FieldMeta {
 }
 
 impl FieldMeta {
+    /// The field's own key: the last segment of its path (`FEntity.FQty` → `FQty`).
+    pub fn name(&self) -> &str {
+        self.path.rsplit('.').next().unwrap_or(&self.path)
+    }
     pub fn new(path: &str, label: &str, ty: FieldType) -> Self {
         FieldMeta { path: path.into(), label: label.into(), ty, required: false, preset: None, note: String::new() }
     }

@@ -470,12 +470,12 @@ fn build_target(
                 for (k, v) in o.as_map().unwrap_or_default() {
                     let p = format!("{path}.options.{}", k.name);
                     // `IsAutoSubmitAndAudit` or the spec's own spelling `FEntity.IsAutoSubmitAndAudit`.
-                    match m.params.iter().find(|f| crate::mapping_last(&f.path).eq_ignore_ascii_case(&k.name) || f.path.eq_ignore_ascii_case(&k.name)) {
+                    match m.params.iter().find(|f| f.name().eq_ignore_ascii_case(&k.name) || f.path.eq_ignore_ascii_case(&k.name)) {
                         None => d.push(k.loc, p, format!(
                             "unknown option '{}' of {}{}",
                             k.name,
                             m.api,
-                            did_you_mean(&k.name, m.params.iter().map(|f| crate::mapping_last(&f.path)))
+                            did_you_mean(&k.name, m.params.iter().map(|f| f.name()))
                         )),
                         Some(f) => check_scalar_type(v, f.ty, &p, &f.label, d),
                     }

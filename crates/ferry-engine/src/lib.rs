@@ -95,18 +95,23 @@ pub struct Engine {
     pub store: Arc<dyn Store>,
     pub connections: Connections,
     pub settings: Settings,
-    live: Mutex<HashMap<String, Arc<dyn Connection>>>,
+    live: Arc<Mutex<HashMap<String, Arc<dyn Connection>>>>,
 }
 
 impl Engine {
     pub fn new(store: Arc<dyn Store>, connections: Connections) -> Self {
-        Engine { store, connections, settings: Settings::default(), live: Mutex::new(HashMap::new()) }
+        Engine { store, connections, settings: Settings::default(), live: Arc::new(Mutex::new(HashMap::new())) }
     }
 
     /// Use this live connection for `name` instead of opening one from its settings (tests, and
     /// embedders that build connections themselves).
     pub async fn insert_connection(&self, name: &str, conn: Arc<dyn Connection>) {
         self.live.lock().await.insert(name.to_owned(), conn);
+    }
+
+    /// The call budget of a run: counters in the store, quotas from the live connections.
+    pub(crate) fn budget(&self) -> Arc<budget::StoreBudget> {
+        Arc::new(budget::StoreBudget { store: self.store.clone(), live: self.live.clone() })
     }
 
     /// The live connection of that name (opened once, then shared).

@@ -62,6 +62,9 @@ struct TargetRun<'s> {
     pending_keys: HashSet<String>,
 }
 
+/// A record in a batch being written: its ledger row, its page, its source record.
+type Settling = (LedgerEntry, u64, Arc<Value>);
+
 /// A record of a page: key, content hash, the record, and whether `source.where` keeps it.
 type CheckedRecord = (String, String, Arc<Value>, Result<bool, String>);
 
@@ -204,7 +207,7 @@ impl Engine {
         let job = ctx.job;
         let scheme = job.scheme;
         let tables = crate::tables::load(scheme, job.base_dir, self).await.map_err(|e| EngineError::Config(e.to_string()))?;
-        let budget = Arc::new(StoreBudget { store: self.store.clone(), connections: self.connections.by_name.values().cloned().collect() });
+        let budget = self.budget();
         let mut targets = self.open_targets(ctx, &budget).await?;
 
         // The source, fetching ahead in its own task.
@@ -313,7 +316,7 @@ impl Engine {
         let job = ctx.job;
         let scheme = job.scheme;
         let tables = crate::tables::load(scheme, job.base_dir, self).await.map_err(|e| EngineError::Config(e.to_string()))?;
-        let budget = Arc::new(StoreBudget { store: self.store.clone(), connections: self.connections.by_name.values().cloned().collect() });
+        let budget = self.budget();
         let mut targets = self.open_targets(ctx, &budget).await?;
 
         // The selected rows of every target, by key; one stored source record per key.
@@ -569,28 +572,25 @@ impl Engine {
     /// Write one batch of a target: mark in flight, send, record each result.
     async fn flush(&self, ctx: &mut RunCtx<'_>, t: &mut TargetRun<'_>, pages: &mut VecDeque<PageTrack>) -> Result<(), EngineError> {
         let n = t.pending.len().min(t.batch);
-        let mut items: Vec<Pending> = t.pending.drain(..n).collect();
-        for it in &items {
-            t.pending_keys.remove(&it.entry.key);
-        }
+        // The models go to the sink; the ledger rows, pages and source records stay here.
+        let (models, mut items): (Vec<OutModel>, Vec<Settling>) =
+            t.pending.drain(..n).map(|p| (p.model, (p.entry, p.page, p.record))).unzip();
         let now = now_ms();
-        for it in items.iter_mut() {
-            it.entry.state = LedgerState::InFlight;
-            it.entry.attempts += 1;
-            it.entry.run_id = Some(ctx.run_id);
-            it.entry.updated_at = now;
+        for (e, _, _) in items.iter_mut() {
+            t.pending_keys.remove(&e.key);
+            e.state = LedgerState::InFlight;
+            e.attempts += 1;
+            e.run_id = Some(ctx.run_id);
+            e.updated_at = now;
         }
-        let marked: Vec<LedgerEntry> = items.iter().map(|i| i.entry.clone()).collect();
+        let marked: Vec<LedgerEntry> = items.iter().map(|(e, _, _)| e.clone()).collect();
         self.store.ledger_put(&marked).await?;
 
-        let models: Vec<OutModel> = items.iter_mut().map(|i| std::mem::replace(&mut i.model, OutModel { key: String::new(), idem: None, payload: Value::Null, replaces: None })).collect();
         let (results, fatal) = self.write_with_retry(&*t.sink, &models).await;
 
         let now = now_ms();
         let max = self.settings.max_attempts;
-        let mut entries = Vec::with_capacity(items.len());
-        for (it, res) in items.iter_mut().zip(results) {
-            let e = &mut it.entry;
+        for ((e, _, record), res) in items.iter_mut().zip(results) {
             e.updated_at = now;
             match res {
                 ItemResult::Written(r) => {
@@ -604,7 +604,7 @@ impl Engine {
                 ItemResult::Failed(msg) => {
                     fail_entry(e, msg.clone(), max);
                     if e.payload.is_none() {
-                        e.payload = payload_of(&it.record);
+                        e.payload = payload_of(record);
                     }
                     ctx.failed(&t.spec.name, &e.key, &msg);
                 }
@@ -612,16 +612,16 @@ impl Engine {
                     e.state = LedgerState::InDoubt;
                     e.last_error = Some(msg.clone());
                     if e.payload.is_none() {
-                        e.payload = payload_of(&it.record);
+                        e.payload = payload_of(record);
                     }
                     ctx.failed(&t.spec.name, &e.key, &msg);
                 }
             }
-            entries.push(e.clone());
         }
+        let entries: Vec<LedgerEntry> = items.iter().map(|(e, _, _)| e.clone()).collect();
         self.store.ledger_put(&entries).await?;
-        for it in &items {
-            if let Some(p) = pages.iter_mut().find(|p| p.seq == it.page) {
+        for (_, page, _) in &items {
+            if let Some(p) = pages.iter_mut().find(|p| p.seq == *page) {
                 p.outstanding -= 1;
             }
         }
@@ -831,7 +831,7 @@ impl Engine {
     pub async fn preview(&self, job: &Job<'_>, limit: usize) -> Result<(Vec<PreviewItem>, Vec<String>), EngineError> {
         let scheme = job.scheme;
         let tables = crate::tables::load(scheme, job.base_dir, self).await.map_err(|e| EngineError::Config(e.to_string()))?;
-        let budget = Arc::new(StoreBudget { store: self.store.clone(), connections: self.connections.by_name.values().cloned().collect() });
+        let budget = self.budget();
         let conn = self.connection(&scheme.source.connection).await?;
         let mut source = conn
             .source(SourceContext { spec: &scheme.source, resume: None, budget, base_dir: job.base_dir.to_path_buf(), now: jiff::Timestamp::now() })

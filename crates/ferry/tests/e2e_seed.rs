@@ -267,3 +267,34 @@ async fn a_stocktake_changed_after_it_was_written_is_skipped_with_a_warning() {
     assert!(r.warnings.iter().any(|w| w.contains(&id) && w.contains("changed in the source after it was written") && w.contains("policy: skip")), "{:?}", r.warnings);
     assert_exactly(&sims.kingdee, &exp.bills);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daily_quota_stops_the_run_cleanly_and_the_next_run_resumes_from_the_checkpoint() {
+    let sims = start(300, 7).await;
+    let exp = expected(&sims.jackyun.stocktakes());
+    let with_quota = |q: u32| {
+        let yaml = connections_yaml(&sims.jackyun, &sims.kingdee)
+            .replace("    rate_limit: 1000\n", &format!("    rate_limit: 1000\n    daily_quota: {{ wms.stocktake.get: {q} }}\n"));
+        ferry_engine::Connections::parse("connections.yaml", &yaml, &|_| None).unwrap_or_else(|e| panic!("{}", e.0))
+    };
+    let conns = with_quota(3);
+    let l = load(&conns);
+    let engine = engine(conns).await;
+    let r1 = engine.run(&l.job(), &Quiet).await.unwrap();
+    assert_eq!(r1.status, RunStatus::QuotaExhausted, "{r1:?}");
+    let err = r1.error.clone().unwrap_or_default();
+    assert!(err.contains("daily quota of 3 calls to wms.stocktake.get"), "{err}");
+    let day = ferry_engine::budget::beijing_day();
+    assert_eq!(engine.store.call_count("jackyun", "wms.stocktake.get", &day).await.unwrap(), 3, "the 4th call was not made");
+    let cp = engine.store.load_checkpoint(SCHEME_ID).await.unwrap().expect("a checkpoint after 3 calls");
+    assert_eq!(cp["done"], false, "{cp}");
+
+    // The quota is raised (or a new day begins): the next run resumes where the first stopped.
+    let store = engine.store.clone();
+    let mut engine2 = ferry_engine::Engine::new(store, with_quota(1000));
+    engine2.settings = engine.settings.clone();
+    let r2 = engine2.run(&l.job(), &Quiet).await.unwrap();
+    assert_eq!(r2.status, RunStatus::Partial, "only the planted failures: {r2:?}");
+    assert_eq!((r1.counts.fetched + r2.counts.fetched) as usize, sims.jackyun.stocktakes().len(), "nothing fetched twice, nothing skipped");
+    assert_exactly(&sims.kingdee, &exp.bills);
+}

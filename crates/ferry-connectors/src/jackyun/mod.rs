@@ -50,7 +50,7 @@ use std::sync::Arc;
 
 use ferry_core::connector::{ConnectorError, ErrorClass, Sink, Source, Unmetered};
 use ferry_core::metadata::ApiMeta;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 
 use crate::{Connection, ConnectionConfig, Connector, SinkContext, SourceContext};
 
@@ -82,12 +82,6 @@ impl Connector for JackyunConnector {
     }
 }
 
-/// The daily quota of `method` configured in a jackyun connection's settings (for the engine's
-/// call budget). `Ok(None)`: no quota for that method.
-pub fn daily_quota(settings: &Value, method: &str) -> Result<Option<u64>, ConnectorError> {
-    Ok(JackyunSettings::from_value(settings)?.daily_quota(method))
-}
-
 /// A live Jackyun connection: its settings and one client (rate limiter, concurrency limit)
 /// shared by every source made from it.
 pub struct JackyunConnection {
@@ -114,11 +108,6 @@ impl JackyunConnection {
         &self.settings
     }
 
-    /// The configured daily quota of `method`, if any.
-    pub fn daily_quota(&self, method: &str) -> Option<u64> {
-        self.settings.daily_quota(method)
-    }
-
     /// The shared client (for direct calls).
     pub fn client(&self) -> &Arc<JackyunClient> {
         &self.client
@@ -130,6 +119,10 @@ pub const TEST_METHOD: &str = "erp.warehouse.get";
 
 #[async_trait::async_trait]
 impl Connection for JackyunConnection {
+    fn daily_quota(&self, method: &str) -> Option<u64> {
+        self.settings.daily_quota(method)
+    }
+
     async fn test(&self) -> Result<String, ConnectorError> {
         let mut biz = Map::new();
         biz.insert("pageIndex".into(), json!(0));
@@ -182,6 +175,7 @@ mod tests {
         let cfg = ConnectionConfig { name: "jky".into(), system: "jackyun".into(), settings: json!({"appkey": "k"}) };
         let e = JackyunConnector.connect(&cfg).err().unwrap();
         assert!(e.message.contains("appsecret"), "{}", e.message);
-        assert_eq!(daily_quota(&json!({"appkey": "k", "appsecret": "s", "daily_quota": 9}), "x").unwrap(), Some(9));
+        let cfg = ConnectionConfig { settings: json!({"appkey": "k", "appsecret": "s", "daily_quota": 9}), ..cfg };
+        assert_eq!(JackyunConnector.connect(&cfg).unwrap().daily_quota("x"), Some(9));
     }
 }

@@ -162,7 +162,7 @@ impl<'a> Compiler<'a> {
         let (Some(meta), Some(Some(prefix))) = (self.source, src.levels.get(depth - p.up)) else { return true };
         let Some(head) = p.head() else { return true };
         let full = if prefix.is_empty() { head.to_owned() } else { format!("{prefix}.{head}") };
-        let known: Vec<&str> = meta.children(prefix).map(|f| last_segment(&f.path)).collect();
+        let known: Vec<&str> = meta.children(prefix).map(|f| f.name()).collect();
         if meta.field(&full).is_some() || known.contains(&head) {
             return true;
         }
@@ -234,7 +234,7 @@ impl<'a> Compiler<'a> {
                 }
                 if let Some((m, prefix)) = fields_of {
                     for f in m.children(prefix).filter(|f| f.required) {
-                        let name = last_segment(&f.path);
+                        let name = f.name();
                         let present = entries.iter().any(|(k, _)| {
                             if m.case_insensitive { k.name.eq_ignore_ascii_case(name) } else { k.name == name }
                         });
@@ -258,18 +258,18 @@ impl<'a> Compiler<'a> {
     /// Resolve an output key against the target's fields under `prefix`.
     fn target_field<'m>(&mut self, m: &'m ApiMeta, prefix: &'m str, key: &str, loc: Loc, path: &str) -> Option<&'m FieldMeta> {
         let found = m.children(prefix).find(|f| {
-            let n = last_segment(&f.path);
+            let n = f.name();
             if m.case_insensitive { n.eq_ignore_ascii_case(key) } else { n == key }
         });
         if found.is_none() {
-            if let Some(opt) = m.params.iter().find(|p| last_segment(&p.path).eq_ignore_ascii_case(key)) {
+            if let Some(opt) = m.params.iter().find(|p| p.name().eq_ignore_ascii_case(key)) {
                 self.diags.push(loc, path, format!(
                     "'{key}' ({}) is a request option, not a model field: set it under the target's 'options:'",
                     opt.label
                 ));
                 return None;
             }
-            let known: Vec<&str> = m.children(prefix).map(|f| last_segment(&f.path)).collect();
+            let known: Vec<&str> = m.children(prefix).map(|f| f.name()).collect();
             let whose = match (&m.form, prefix) {
                 (Some(form), "") => format!("{form} ({})", m.label),
                 (Some(form), p) => format!("{form}.{p}"),
@@ -429,7 +429,7 @@ impl<'a> Compiler<'a> {
             (FieldType::BaseRef, Plan::Const(Value::Object(_))) | (FieldType::Object, Plan::Const(Value::Object(_))) => None,
             (FieldType::BaseRef, Plan::Const(_) | Plan::Template(..)) => Some(format!(
                 "expected a base-data reference like {{FNumber: …}} for '{}' ({}), found {}",
-                last_segment(&f.path),
+                f.name(),
                 f.label,
                 describe(plan)
             )),
@@ -437,23 +437,23 @@ impl<'a> Compiler<'a> {
             (FieldType::Number | FieldType::Integer, Plan::Const(Value::String(s))) if s.trim().parse::<f64>().is_ok() => None,
             (FieldType::Number | FieldType::Integer, Plan::Const(_) | Plan::Template(..)) => Some(format!(
                 "expected a number for '{}' ({}), found {}{}",
-                last_segment(&f.path),
+                f.name(),
                 f.label,
                 describe(plan),
                 if matches!(plan, Plan::Template(..)) { ": use a single {{ expression }} to keep the number's type" } else { "" }
             )),
             (FieldType::Bool, Plan::Const(Value::Bool(_))) => None,
             (FieldType::Bool, Plan::Const(_) | Plan::Template(..)) => {
-                Some(format!("expected true or false for '{}' ({}), found {}", last_segment(&f.path), f.label, describe(plan)))
+                Some(format!("expected true or false for '{}' ({}), found {}", f.name(), f.label, describe(plan)))
             }
             (FieldType::String | FieldType::Datetime, Plan::Const(Value::Object(_) | Value::Array(_) | Value::Bool(_))) => {
-                Some(format!("expected {} for '{}' ({}), found {}", f.ty.as_str(), last_segment(&f.path), f.label, describe(plan)))
+                Some(format!("expected {} for '{}' ({}), found {}", f.ty.as_str(), f.name(), f.label, describe(plan)))
             }
             (FieldType::Datetime, Plan::Const(Value::String(s))) if super::functions::parse_time(&minijinja::Value::from(s.as_str())).is_err() => {
-                Some(format!("'{s}' is not a date for '{}' ({}): expected yyyy-MM-dd[ HH:mm:ss]", last_segment(&f.path), f.label))
+                Some(format!("'{s}' is not a date for '{}' ({}): expected yyyy-MM-dd[ HH:mm:ss]", f.name(), f.label))
             }
             (FieldType::Array, Plan::Const(_) | Plan::Template(..)) => {
-                Some(format!("expected a list for '{}' ({}), found {}: build it with 'each'", last_segment(&f.path), f.label, describe(plan)))
+                Some(format!("expected a list for '{}' ({}), found {}: build it with 'each'", f.name(), f.label, describe(plan)))
             }
             _ => None,
         };
@@ -470,8 +470,4 @@ fn describe(plan: &Plan) -> String {
         Plan::Template(..) => "a text template".to_owned(),
         _ => "an expression".to_owned(),
     }
-}
-
-pub(crate) fn last_segment(p: &str) -> &str {
-    p.rsplit('.').next().unwrap_or(p)
 }
